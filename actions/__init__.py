@@ -1,0 +1,1 @@
+"""rasa-sdk custom actions: thin adapters from slots to bot/ and back to responses."""

@@ -1,0 +1,132 @@
+"""Answers that use the customer's own contract once identity is verified.
+
+The rules say the general answer (domain.yml) first; these actions add the
+personal part, or offer to look the contract up.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import (
+    ServiceUnavailable,
+    call_service,
+    latest_entity,
+    latest_intent,
+    say,
+    say_all,
+    verified_contract,
+)
+from bot import services
+from bot.answers import CONTRACT_QUESTIONS, GENERAL_QUESTIONS, long_date, personal_answer
+from bot.clock import today
+from bot.dates import parse_natural_date
+from bot.policy import transfer_deadline
+
+
+async def answer_from_contract(
+    dispatcher: CollectingDispatcher, tracker: Tracker, question: str
+) -> bool:
+    """Say the personalised answer; False when no verified contract is available."""
+    try:
+        contract = await verified_contract(tracker)
+        if contract is None:
+            return False
+        claim = None
+        if question == "ask_gap_status":
+            claim = await call_service(services.latest_gap_claim, contract.contract_number)
+    except ServiceUnavailable:
+        say(dispatcher, "service_unavailable")
+        return True
+    say_all(dispatcher, personal_answer(question, contract, today(), claim))
+    return True
+
+
+class ActionAnswerPersonal(Action):
+    """Personal part of rental, trip, deductible, refund and contract questions."""
+
+    def name(self) -> Text:
+        return "action_answer_personal"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        question = latest_intent(tracker) or ""
+        if tracker.active_loop.get("name"):
+            # Mid-form the identity answers are still being collected.
+            say(dispatcher, "answer_after_verification")
+            return []
+        if await answer_from_contract(dispatcher, tracker, question):
+            return [SlotSet("lookup_offered", False)]
+        if tracker.get_slot("identity_locked"):
+            if question not in GENERAL_QUESTIONS:
+                say(dispatcher, "identity_locked")
+            return []
+        say(dispatcher, "offer_lookup")
+        return [SlotSet("lookup_offered", True), SlotSet("pending_question", question)]
+
+
+class ActionVerifyIdentity(Action):
+    """After the look-up form: confirm the match and answer the pending question."""
+
+    def name(self) -> Text:
+        return "action_verify_identity"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        if not tracker.get_slot("verified"):
+            say(dispatcher, "identity_locked")
+            return []
+        say(dispatcher, "verified", verified_summary=tracker.get_slot("verified_summary") or "")
+        pending: Optional[str] = tracker.get_slot("pending_question")
+        if pending in GENERAL_QUESTIONS or pending in CONTRACT_QUESTIONS:
+            if pending != "lookup_contract":
+                await answer_from_contract(dispatcher, tracker, pending)
+        return [SlotSet("pending_question", None)]
+
+
+class ActionDeclineLookup(Action):
+    def name(self) -> Text:
+        return "action_decline_lookup"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        say(dispatcher, "lookup_declined")
+        return [SlotSet("lookup_offered", False), SlotSet("pending_question", None)]
+
+
+class ActionAnswerTransfer(Action):
+    """After the transfer answer, or when details are given: the 30-day deadline."""
+
+    def name(self) -> Text:
+        return "action_answer_transfer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        date_text = latest_entity(tracker, "date")
+        if date_text:
+            sale_date = parse_natural_date(date_text, today())
+            if sale_date is None:
+                say(dispatcher, "sale_date_unclear")
+                return []
+            say(
+                dispatcher,
+                "transfer_deadline",
+                sale_date_text=long_date(sale_date),
+                deadline_text=long_date(transfer_deadline(sale_date)),
+            )
+            return []
+        if latest_intent(tracker) == "ask_transfer":
+            say(dispatcher, "ask_sale_date")
+            return []
+        if any(tracker.get_slot(s) for s in ("last_name", "zip_code", "vin")):
+            say(dispatcher, "offer_lookup")
+            return [SlotSet("lookup_offered", True)]
+        say(dispatcher, "ask_rephrase")
+        return []

@@ -1,0 +1,72 @@
+"""Opening a GAP claim after the form, idempotently (retries never double-file)."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import ServiceUnavailable, call_service, input_channel, say
+from bot import services
+from bot.answers import long_date
+from bot.clock import today
+from bot.policy import gap_review_due
+
+log = logging.getLogger(__name__)
+
+
+class ActionSubmitGapClaim(Action):
+    def name(self) -> Text:
+        return "action_submit_gap_claim"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        reset = [SlotSet("gap_confirmed", None)]
+        number = tracker.get_slot("verified_contract")
+        if tracker.get_slot("identity_locked") or not tracker.get_slot("verified") or not number:
+            say(dispatcher, "identity_locked")
+            return reset
+        if tracker.get_slot("gap_confirmed") is False:
+            say(dispatcher, "gap_claim_declined")
+            return reset
+        try:
+            claim, created = await call_service(
+                services.open_gap_claim, number, input_channel(tracker), today()
+            )
+        except services.NotEligible as refusal:
+            await self._explain_refusal(dispatcher, refusal.reason, number)
+            return reset + [SlotSet("gap_eligible", False)]
+        except ServiceUnavailable:
+            say(dispatcher, "service_unavailable")
+            return reset
+        if created:
+            log.info("GAP claim %s opened for contract %s", claim.reference, number)
+            say(
+                dispatcher,
+                "gap_claim_opened",
+                claim_reference=claim.reference,
+                review_due=long_date(gap_review_due(today())),
+            )
+        else:
+            say(
+                dispatcher,
+                "gap_claim_exists",
+                claim_reference=claim.reference,
+                claim_opened=long_date(claim.created_at.date()),
+            )
+        return reset
+
+    @staticmethod
+    async def _explain_refusal(dispatcher: CollectingDispatcher, reason: str, number: str) -> None:
+        if reason == services.NotEligible.NO_GAP:
+            say(dispatcher, "gap_no_addendum")
+            return
+        try:
+            view = await call_service(services.get_contract_view, number)
+        except ServiceUnavailable:
+            view = None
+        status = view.status if view is not None else "not active"
+        say(dispatcher, "gap_contract_inactive", contract_status=status)

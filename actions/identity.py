@@ -1,0 +1,158 @@
+"""Identity verification inside the look-up and GAP claim forms.
+
+Verification happens as soon as last name, ZIP and VIN are all valid, whichever
+order (or single message) they arrive in. A mismatch clears all three and gets
+the same neutral answer whichever part was wrong; the third locks the
+conversation and hands off to the phone.
+"""
+from __future__ import annotations
+
+import logging
+from abc import abstractmethod
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    IDENTITY_SLOTS,
+    ServiceUnavailable,
+    call_service,
+    clear_identity_slots,
+    latest_intent,
+    say,
+)
+from bot import services
+from bot.answers import CONTRACT_QUESTIONS, GENERAL_QUESTIONS, contract_summary
+from bot.identity import MAX_VERIFICATION_FAILURES, check_vin, normalize_zip
+from bot.services import ContractView
+from bot.verification import clean_last_name, name_candidates, vin_candidate, zip_candidate
+
+log = logging.getLogger(__name__)
+PERSONAL_QUESTIONS = (set(GENERAL_QUESTIONS) | set(CONTRACT_QUESTIONS)) - {"lookup_contract"}
+
+
+class IdentityFormValidation(FormValidationAction):
+    """Validation shared by both forms that collect last name, ZIP and VIN."""
+
+    @abstractmethod
+    def name(self) -> Text:
+        """The validation action's name: validate_<form>."""
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        if tracker.get_slot("identity_locked"):
+            return []
+        if tracker.get_slot("verified"):
+            return [s for s in domain_slots if s not in IDENTITY_SLOTS]
+        return domain_slots
+
+    def validate_last_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        name = clean_last_name(str(value or ""))
+        if name is None:
+            say(dispatcher, "invalid_last_name")
+        return {"last_name": name}
+
+    def validate_zip_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        zip5 = normalize_zip(zip_candidate(str(value or "")) or "")
+        if zip5 is None:
+            say(dispatcher, "invalid_zip_code")
+        return {"zip_code": zip5}
+
+    def validate_vin(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        candidate = vin_candidate(str(value or ""))
+        check = check_vin(candidate)
+        if not check.ok:
+            say(dispatcher, f"invalid_vin_{check.problem}", vin_length=str(len(candidate)))
+            return {"vin": None}
+        return {"vin": check.vin}
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        tracker.add_slots(events)
+        events += self._remember_question(tracker)
+        if not tracker.get_slot("verified") and all(tracker.get_slot(s) for s in IDENTITY_SLOTS):
+            verification = await self._verify(dispatcher, tracker)
+            tracker.add_slots(verification)
+            events += verification
+        return events
+
+    @staticmethod
+    def _remember_question(tracker: Tracker) -> List[EventType]:
+        """A personal question asked before or during the form is answered after it."""
+        events: List[EventType] = [SlotSet("lookup_offered", False)]
+        intent = latest_intent(tracker)
+        if intent in PERSONAL_QUESTIONS:
+            events.append(SlotSet("pending_question", intent))
+        return events
+
+    async def _verify(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        try:
+            contract = await self._find_contract(
+                tracker.get_slot("last_name"), tracker.get_slot("zip_code"), tracker.get_slot("vin")
+            )
+        except ServiceUnavailable:
+            say(dispatcher, "service_unavailable")
+            return [SlotSet("identity_locked", True)] + clear_identity_slots()
+        if contract is None:
+            failures = int(tracker.get_slot("verification_failures") or 0) + 1
+            log.info("identity verification failed (attempt %d)", failures)
+            events: List[EventType] = [SlotSet("verification_failures", failures)]
+            if failures >= MAX_VERIFICATION_FAILURES:
+                events.append(SlotSet("identity_locked", True))
+            else:
+                say(dispatcher, "identity_mismatch")
+            return events + clear_identity_slots()
+        log.info("identity verified for contract %s", contract.contract_number)
+        return [
+            SlotSet("verified", True),
+            SlotSet("verified_contract", contract.contract_number),
+            SlotSet("verified_summary", contract_summary(contract)),
+            SlotSet("gap_eligible", contract.has_gap and contract.status == "active"),
+            SlotSet("verification_failures", 0),
+        ] + clear_identity_slots()
+
+    @staticmethod
+    async def _find_contract(last_name: str, zip_code: str, vin: str) -> Optional[ContractView]:
+        for candidate in name_candidates(last_name):
+            contract = await call_service(services.verify_identity, candidate, zip_code, vin)
+            if contract is not None:
+                return contract
+        return None
+
+
+class ValidateLookupForm(IdentityFormValidation):
+    def name(self) -> Text:
+        return "validate_lookup_form"
+
+
+class ValidateGapClaimForm(IdentityFormValidation):
+    def name(self) -> Text:
+        return "validate_gap_claim_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        if tracker.get_slot("gap_eligible") is False:
+            return []  # the submit action explains why no claim can be opened
+        return await super().required_slots(domain_slots, dispatcher, tracker, domain)

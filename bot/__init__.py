@@ -1,0 +1,1 @@
+"""Ally Premier Protection support assistant: everything that is not a Rasa action."""

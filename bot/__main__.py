@@ -1,0 +1,6 @@
+"""``python -m bot``: the admin CLI."""
+import sys
+
+from bot.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""NLU helpers: rule-based entity extraction and its Rasa component."""

@@ -1,0 +1,55 @@
+"""Every test here gets its own SQLite file under tmp_path via DATABASE_URL.
+
+The schema is built once per session by the Alembic migrations (never
+create_all) into a template file, which each database test copies.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bot.db.engine import REPO_ROOT, reset_engine_cache
+from bot.db.contracts_csv import import_contracts
+from bot.db.migrate import upgrade
+
+DEMO_CSV = REPO_ROOT / "data" / "demo" / "contracts.csv"
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(autouse=True)
+def isolated_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point DATABASE_URL at an empty, unmigrated file: var/assistant.db is never touched."""
+    url = sqlite_url(tmp_path / "test.db")
+    monkeypatch.setenv("DATABASE_URL", url)
+    reset_engine_cache()
+    yield url
+    reset_engine_cache()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(sqlite_url(path))
+    reset_engine_cache()  # closes the connections so the file can be copied whole
+    return path
+
+
+@pytest.fixture
+def db(isolated_database_url: str, migrated_template: Path, tmp_path: Path) -> str:
+    """An empty, migrated database; returns its URL."""
+    shutil.copy(migrated_template, tmp_path / "test.db")
+    return isolated_database_url
+
+
+@pytest.fixture
+def demo_db(db: str) -> str:
+    """The migrated database loaded with data/demo/contracts.csv."""
+    result = import_contracts(DEMO_CSV)
+    assert result.rejected == [] and result.created == 10
+    return db
