@@ -9,6 +9,8 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export ACTION_SERVER_URL ?= http://127.0.0.1:$(or $(ACTION_PORT),5055)/webhook
+export TRACKER_DB ?= $(CURDIR)/var/trackers.db
+export ACTION_SERVER_TOKEN ?=
 
 .PHONY: run test setup train shell actions validate lock clean
 
@@ -28,7 +30,7 @@ train: setup
 
 ## shell: talk to the bot in the terminal (starts the action server too)
 shell: train
-	@SANIC_HOST=127.0.0.1 $(PY) -m rasa_sdk --actions actions --port $(or $(ACTION_PORT),5055) >var/shell-actions.log 2>&1 & \
+	@$(PY) -m bot.server.action_server --port $(or $(ACTION_PORT),5055) >var/shell-actions.log 2>&1 & \
 	  pid=$$!; trap "kill $$pid" EXIT; sleep 5; \
 	  $(VENV)/bin/rasa shell --model $(MODEL) --endpoints endpoints.yml
 

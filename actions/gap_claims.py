@@ -13,6 +13,7 @@ from bot import services
 from bot.answers import long_date
 from bot.clock import today
 from bot.policy import gap_review_due
+from bot.server.counters import GAP_CLAIMS
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +38,13 @@ class ActionSubmitGapClaim(Action):
                 services.open_gap_claim, number, input_channel(tracker), today()
             )
         except services.NotEligible as refusal:
+            GAP_CLAIMS.labels("not_eligible").inc()
             await self._explain_refusal(dispatcher, refusal.reason, number)
             return reset + [SlotSet("gap_eligible", False)]
         except ServiceUnavailable:
             say(dispatcher, "service_unavailable")
             return reset
+        GAP_CLAIMS.labels("opened" if created else "already_open").inc()
         if created:
             log.info("GAP claim %s opened for contract %s", claim.reference, number)
             say(

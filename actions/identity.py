@@ -28,6 +28,7 @@ from actions.common import (
 from bot import services
 from bot.answers import CONTRACT_QUESTIONS, GENERAL_QUESTIONS, contract_summary
 from bot.identity import MAX_VERIFICATION_FAILURES, check_vin, normalize_zip
+from bot.server.counters import VERIFICATIONS
 from bot.services import ContractView
 from bot.verification import clean_last_name, name_candidates, vin_candidate, zip_candidate
 
@@ -113,6 +114,7 @@ class IdentityFormValidation(FormValidationAction):
         if contract is None:
             failures = int(tracker.get_slot("verification_failures") or 0) + 1
             log.info("identity verification failed (attempt %d)", failures)
+            VERIFICATIONS.labels("mismatch").inc()
             events: List[EventType] = [SlotSet("verification_failures", failures)]
             if failures >= MAX_VERIFICATION_FAILURES:
                 events.append(SlotSet("identity_locked", True))
@@ -120,6 +122,7 @@ class IdentityFormValidation(FormValidationAction):
                 say(dispatcher, "identity_mismatch")
             return events + clear_identity_slots()
         log.info("identity verified for contract %s", contract.contract_number)
+        VERIFICATIONS.labels("verified").inc()
         return [
             SlotSet("verified", True),
             SlotSet("verified_contract", contract.contract_number),

@@ -49,6 +49,7 @@ def settings(environ: Dict[str, str]) -> Dict[str, str]:
             "CORS_ORIGINS", f"http://{host}:{web_port} http://127.0.0.1:{web_port}"
         ),
         "PUBLIC_HOST": host,
+        "TRACKER_DB": environ.get("TRACKER_DB", str(ROOT / "var" / "trackers.db")),
     }
 
 
@@ -57,7 +58,7 @@ def child_environment(conf: Dict[str, str]) -> Dict[str, str]:
     env.update(conf)
     env.setdefault("PYTHONPATH", str(ROOT))
     env["RASA_TELEMETRY_ENABLED"] = "false"
-    env.setdefault("SANIC_HOST", "127.0.0.1")  # the action server stays on loopback
+    env.setdefault("ACTION_SERVER_TOKEN", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     return env
@@ -72,6 +73,7 @@ def services(model: str, conf: Dict[str, str]) -> List[Service]:
         "--credentials", "credentials.yml",
         "--port", conf["RASA_PORT"],
         "--cors", *conf["CORS_ORIGINS"].split(),
+        "--logging-config-file", "deploy/logging.yml",
     ]
     jwt_secret = os.environ.get("RASA_JWT_SECRET", "")
     if jwt_secret:  # the HTTP API stays off unless a JWT secret is configured
@@ -79,7 +81,7 @@ def services(model: str, conf: Dict[str, str]) -> List[Service]:
     out = [
         Service(
             "action server",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", conf["ACTION_PORT"]],
+            [sys.executable, "-m", "bot.server.action_server", "--port", conf["ACTION_PORT"]],
             f"http://127.0.0.1:{conf['ACTION_PORT']}/health",
             conf["ACTION_SERVER_URL"],
         ),

@@ -1,0 +1,1 @@
+"""Rasa-server plumbing: safe channels, failure watch, metrics, logging, action server."""

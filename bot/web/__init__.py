@@ -1,0 +1,1 @@
+"""The web front: demo support page, chat widget, Help Center FAQ (aiohttp)."""

@@ -1,0 +1,35 @@
+"""``python -m bot.web --port 8080``: serve the demo page, widget and FAQ."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import List, Optional
+
+from aiohttp import web
+
+from bot.web.app import MissingAsset, Settings, create_app
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.web", description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("WEB_HOST", "127.0.0.1"),
+        help="interface to listen on (env WEB_HOST; default 127.0.0.1)",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app = create_app(Settings.from_env(os.environ))
+    except MissingAsset as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""The aiohttp application: pages, widget assets, FAQ data and health.
+
+Assets are read and the FAQ is generated once at startup, so a missing file or
+a broken response template stops the server before any customer sees it.
+"""
+from __future__ import annotations
+
+import html
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+from typing import Awaitable, Callable, Dict, Mapping, Tuple
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from bot.faq import build_faq, faq_document, json_ld
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+STATIC_DIR = Path(__file__).with_name("static")
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+SOCKET_IO_CLIENT = ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+DEFAULT_RASA_URL = "http://localhost:5005"
+
+JS = "application/javascript"
+CSS = "text/css"
+ASSET_FILES: Dict[str, Tuple[Path, str]] = {
+    "/widget.js": (STATIC_DIR / "widget.js", JS),
+    "/widget.css": (STATIC_DIR / "widget.css", CSS),
+    "/faq-embed.js": (STATIC_DIR / "faq-embed.js", JS),
+    "/faq-embed.css": (STATIC_DIR / "faq-embed.css", CSS),
+    "/site.css": (STATIC_DIR / "site.css", CSS),
+    "/vendor/socket.io.min.js": (SOCKET_IO_CLIENT, JS),
+}
+# Short enough that a deployment is picked up within minutes.
+ASSET_CACHE_CONTROL = "public, max-age=300"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class MissingAsset(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    rasa_url: str  # where browsers reach Rasa's socket.io channel
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "Settings":
+        return cls(rasa_url=(environ.get("RASA_URL") or DEFAULT_RASA_URL).rstrip("/"))
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: bytes
+    content_type: str
+
+
+def load_assets() -> Dict[str, Asset]:
+    assets: Dict[str, Asset] = {}
+    for route, (path, content_type) in ASSET_FILES.items():
+        if not path.is_file():
+            hint = " (run `npm ci` in the repository, as scripts/setup.sh does)" if "node_modules" in path.parts else ""
+            raise MissingAsset(f"{path} is missing{hint}")
+        assets[route] = Asset(path.read_bytes(), content_type)
+    return assets
+
+
+def content_security_policy(rasa_url: str, frame_ancestors: str) -> str:
+    """Scripts and styles only from here; sockets only to Rasa."""
+    parts = urlsplit(rasa_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    socket_origin = ("wss" if parts.scheme == "https" else "ws") + f"://{parts.netloc}"
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "img-src 'self' data:",
+            f"connect-src 'self' {origin} {socket_origin}",
+            f"frame-ancestors {frame_ancestors}",
+            "base-uri 'none'",
+            "form-action 'self'",
+        ]
+    )
+
+
+def script_safe_json(data: object) -> str:
+    """JSON that cannot close the <script> element it is embedded in."""
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def render_page(name: str, **values: str) -> str:
+    template = Template((TEMPLATES_DIR / name).read_text(encoding="utf-8"))
+    return template.substitute(values)
+
+
+def _error_message(request: web.Request, exc: web.HTTPException) -> str:
+    if isinstance(exc, web.HTTPNotFound):
+        return f"nothing here at {request.path}; try / or /faq"
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        allowed = ", ".join(sorted(exc.allowed_methods))
+        return f"{request.method} is not allowed on {request.path}; use {allowed}"
+    return exc.reason
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every HTTP error into a short JSON message with the same 4xx status."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return web.json_response({"error": _error_message(request, exc)}, status=exc.status)
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+
+
+def create_app(settings: Settings) -> web.Application:
+    assets = load_assets()
+    entries = build_faq()
+    document = faq_document(entries)
+    attrs = {"rasa_url": html.escape(settings.rasa_url, quote=True)}
+    index_html = render_page("index.html", **attrs)
+    faq_html = render_page("faq.html", **attrs, json_ld=script_safe_json(json_ld(entries)))
+
+    def page(body: str, frame_ancestors: str) -> Handler:
+        headers = {
+            "Content-Security-Policy": content_security_policy(settings.rasa_url, frame_ancestors)
+        }
+
+        async def handler(_: web.Request) -> web.Response:
+            return web.Response(text=body, content_type="text/html", headers=headers)
+
+        return handler
+
+    def asset(item: Asset) -> Handler:
+        async def handler(_: web.Request) -> web.Response:
+            return web.Response(
+                body=item.body,
+                content_type=item.content_type,
+                charset="utf-8",
+                headers={"Cache-Control": ASSET_CACHE_CONTROL},
+            )
+
+        return handler
+
+    async def faq_json(_: web.Request) -> web.Response:
+        # Public data, fetched by the embed from the Help Center's own origin.
+        return web.json_response(document, headers={"Access-Control-Allow-Origin": "*"})
+
+    async def health(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "faq_entries": len(entries)})
+
+    app = web.Application(middlewares=[error_middleware])
+    app.on_response_prepare.append(_security_headers)
+    app.router.add_get("/", page(index_html, "'self'"))
+    # The FAQ page is meant to be shown in an iframe on the Help Center.
+    app.router.add_get("/faq", page(faq_html, "*"))
+    app.router.add_get("/faq.json", faq_json)
+    app.router.add_get("/health", health)
+    for route, item in assets.items():
+        app.router.add_get(route, asset(item))
+    log.info("web app ready: %d FAQ entries, Rasa at %s", len(entries), settings.rasa_url)
+    return app

@@ -1,0 +1,350 @@
+/*
+ * Ally Premier Protection chat widget. Embed with one tag:
+ *   <script src="https://HOST/widget.js" data-rasa-url="https://RASA" defer></script>
+ * It loads its CSS and the socket.io client from the origin it came from and
+ * talks to Rasa's socket.io channel (session_persistence on), so the session
+ * id kept in localStorage continues the same conversation after a reload.
+ * Every bot or user text is rendered with textContent, never as HTML.
+ * Public API: window.AllyAssistant.open(question?) and .close().
+ */
+(function () {
+  "use strict";
+
+  if (window.AllyAssistant) {
+    return; // the tag was included twice
+  }
+
+  var script = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  var assetBase = new URL(".", script.src).href;
+  var rasaUrl = (script.getAttribute("data-rasa-url") || new URL(script.src).origin).replace(/\/+$/, "");
+
+  var STORAGE_KEY = "ally-assistant:v1";
+  var MAX_HISTORY = 60; // messages kept for re-rendering after a reload
+  var REPLY_QUIET_MS = 1200; // no new bot message for this long: the reply is complete
+  var REPLY_TIMEOUT_MS = 20000;
+  var MAX_MESSAGE_CHARS = 1000;
+  var ID = "ally-assistant";
+
+  var store = loadStore();
+  var ui = null; // the DOM, built once the stylesheet has loaded
+  var socket = null;
+  var sessionConfirmed = false;
+  var outbox = []; // messages typed before the session is confirmed
+  var quietTimer = null;
+  var timeoutTimer = null;
+  var pendingActions = [];
+
+  // --- persistence -------------------------------------------------------
+
+  function loadStore() {
+    try {
+      var saved = JSON.parse(window.localStorage.getItem(STORAGE_KEY) || "null");
+      if (saved && typeof saved.sessionId === "string" && Array.isArray(saved.history)) {
+        return saved;
+      }
+    } catch (e) {
+      // storage disabled or corrupt: start a fresh conversation
+    }
+    return { sessionId: newSessionId(), history: [] };
+  }
+
+  function saveStore() {
+    store.history = store.history.slice(-MAX_HISTORY);
+    try {
+      window.localStorage.setItem(STORAGE_KEY, JSON.stringify(store));
+    } catch (e) {
+      // storage disabled or full: the conversation just won't survive a reload
+    }
+  }
+
+  // The session id is the Rasa sender id: it must be unguessable.
+  function newSessionId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    // randomUUID needs a secure context (https or localhost); getRandomValues does not.
+    var bytes = window.crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) {
+      return (b + 0x100).toString(16).slice(1);
+    }).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+  }
+
+  // --- DOM -----------------------------------------------------------------
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function chatIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function build() {
+    var root = el("div", "ally-aw");
+    var launcher = el("button", "ally-aw-launcher");
+    launcher.type = "button";
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.setAttribute("aria-controls", ID + "-panel");
+    launcher.appendChild(chatIcon());
+    launcher.appendChild(el("span", "", "Chat with us"));
+
+    var panel = el("div", "ally-aw-panel");
+    panel.id = ID + "-panel";
+    panel.hidden = true;
+    panel.setAttribute("role", "dialog");
+    panel.setAttribute("aria-labelledby", ID + "-title");
+
+    var header = el("div", "ally-aw-header");
+    var title = el("p", "ally-aw-title", "Ally Premier Protection assistant");
+    title.id = ID + "-title";
+    var close = el("button", "ally-aw-close");
+    close.type = "button";
+    close.setAttribute("aria-label", "Close chat");
+    close.appendChild(el("span", "", "\u00d7")).setAttribute("aria-hidden", "true");
+    header.appendChild(title);
+    header.appendChild(close);
+
+    var status = el("p", "ally-aw-status");
+    status.setAttribute("role", "status");
+
+    var log = el("div", "ally-aw-log");
+    log.setAttribute("role", "log");
+    log.setAttribute("aria-live", "polite");
+    log.setAttribute("aria-label", "Conversation");
+    log.tabIndex = 0; // scrollable: keyboard users must be able to scroll it
+
+    var typing = el("p", "ally-aw-typing", "The assistant is typing");
+    typing.hidden = true;
+
+    var form = el("form", "ally-aw-form");
+    var label = el("label", "ally-aw-visually-hidden", "Your message");
+    label.htmlFor = ID + "-input";
+    var input = el("input", "ally-aw-input");
+    input.id = ID + "-input";
+    input.type = "text";
+    input.autocomplete = "off";
+    input.maxLength = MAX_MESSAGE_CHARS;
+    input.placeholder = "Type your question";
+    var send = el("button", "ally-aw-send", "Send");
+    send.type = "submit";
+    form.appendChild(label);
+    form.appendChild(input);
+    form.appendChild(send);
+
+    panel.appendChild(header);
+    panel.appendChild(status);
+    panel.appendChild(log);
+    panel.appendChild(typing);
+    panel.appendChild(form);
+    root.appendChild(panel);
+    root.appendChild(launcher);
+    document.body.appendChild(root);
+
+    launcher.addEventListener("click", function () {
+      if (panel.hidden) open(); else close_();
+    });
+    close.addEventListener("click", close_);
+    panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        close_();
+      }
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = input.value.trim();
+      if (!text) return;
+      input.value = "";
+      send_(text, text);
+    });
+
+    ui = { root: root, launcher: launcher, panel: panel, status: status, log: log, typing: typing, input: input };
+    store.history.forEach(renderMessage);
+  }
+
+  function renderMessage(message) {
+    var mine = message.from === "user";
+    var item = el("div", "ally-aw-msg " + (mine ? "ally-aw-msg--user" : "ally-aw-msg--bot"));
+    item.appendChild(el("span", "ally-aw-visually-hidden", mine ? "You said:" : "Assistant said:"));
+    if (message.text) {
+      item.appendChild(el("p", "ally-aw-text", message.text));
+    }
+    if (message.buttons && message.buttons.length) {
+      var group = el("div", "ally-aw-buttons");
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Suggested replies");
+      message.buttons.forEach(function (b) {
+        var button = el("button", "ally-aw-choice", b.title);
+        button.type = "button";
+        button.addEventListener("click", function () {
+          send_(b.payload, b.title);
+          ui.input.focus();
+        });
+        group.appendChild(button);
+      });
+      item.appendChild(group);
+    }
+    ui.log.appendChild(item);
+    ui.log.scrollTop = ui.log.scrollHeight;
+  }
+
+  function addMessage(message) {
+    store.history.push(message);
+    saveStore();
+    renderMessage(message);
+  }
+
+  function setStatus(text) {
+    ui.status.textContent = text;
+  }
+
+  // --- open / close --------------------------------------------------------
+
+  function open(question) {
+    var wasClosed = ui.panel.hidden;
+    ui.panel.hidden = false;
+    ui.root.classList.add("ally-aw--open");
+    ui.launcher.setAttribute("aria-expanded", "true");
+    ui.input.focus();
+    ui.log.scrollTop = ui.log.scrollHeight;
+    connect();
+    if (typeof question === "string" && question.trim()) {
+      send_(question.trim(), question.trim());
+    } else if (wasClosed && store.history.length === 0) {
+      sendHidden("/greet"); // the greeting comes from the bot, buttons and all
+    }
+  }
+
+  function close_() {
+    ui.panel.hidden = true;
+    ui.root.classList.remove("ally-aw--open");
+    ui.launcher.setAttribute("aria-expanded", "false");
+    ui.launcher.focus();
+  }
+
+  // --- conversation --------------------------------------------------------
+
+  function send_(message, shownAs) {
+    addMessage({ from: "user", text: shownAs });
+    sendHidden(message);
+  }
+
+  function sendHidden(message) {
+    outbox.push(message);
+    waitForReply();
+    flush();
+  }
+
+  function flush() {
+    while (sessionConfirmed && outbox.length) {
+      socket.emit("user_uttered", { message: outbox.shift(), session_id: store.sessionId });
+    }
+  }
+
+  function waitForReply() {
+    ui.typing.hidden = false;
+    clearTimeout(quietTimer);
+    clearTimeout(timeoutTimer);
+    timeoutTimer = setTimeout(function () {
+      ui.typing.hidden = true;
+      setStatus("No answer from the assistant yet. Please try again in a moment.");
+    }, REPLY_TIMEOUT_MS);
+  }
+
+  function onBotMessage(data) {
+    if (!data || (typeof data.text !== "string" && !data.quick_replies)) return;
+    var buttons = (data.quick_replies || data.buttons || []).map(function (b) {
+      return { title: String(b.title), payload: String(b.payload) };
+    });
+    addMessage({ from: "bot", text: typeof data.text === "string" ? data.text : "", buttons: buttons });
+    clearTimeout(timeoutTimer);
+    clearTimeout(quietTimer);
+    if (sessionConfirmed) setStatus("Connected"); // clears a "no answer yet" notice
+    // Rasa sends a reply as several messages with no end marker.
+    quietTimer = setTimeout(function () {
+      ui.typing.hidden = true;
+    }, REPLY_QUIET_MS);
+  }
+
+  // --- connection ----------------------------------------------------------
+
+  function loadSocketIo(then) {
+    if (window.io) return then();
+    var tag = document.createElement("script");
+    tag.src = assetBase + "vendor/socket.io.min.js";
+    tag.onload = then;
+    tag.onerror = function () {
+      setStatus("The chat could not load. Please refresh the page.");
+    };
+    document.head.appendChild(tag);
+  }
+
+  function connect() {
+    if (socket) return;
+    socket = {}; // connecting: never start twice
+    setStatus("Connecting\u2026");
+    loadSocketIo(function () {
+      socket = window.io(rasaUrl, { transports: ["websocket", "polling"] });
+      socket.on("connect", function () {
+        // Every (re)connection joins the conversation's room again.
+        socket.emit("session_request", { session_id: store.sessionId });
+      });
+      socket.on("session_confirm", function (sessionId) {
+        if (typeof sessionId === "string" && sessionId !== store.sessionId) {
+          store.sessionId = sessionId;
+          saveStore();
+        }
+        sessionConfirmed = true;
+        setStatus("Connected");
+        flush();
+      });
+      socket.on("bot_uttered", onBotMessage);
+      socket.on("disconnect", function () {
+        sessionConfirmed = false;
+        setStatus("Connection lost. Reconnecting\u2026");
+      });
+      socket.on("connect_error", function () {
+        setStatus("Can't reach the assistant. Retrying\u2026");
+      });
+    });
+  }
+
+  // --- start ---------------------------------------------------------------
+
+  function whenReady(action) {
+    if (ui) action(); else pendingActions.push(action);
+  }
+
+  function start() {
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = assetBase + "widget.css";
+    // Build once styled, so the page never shows an unstyled widget.
+    css.onload = css.onerror = function () {
+      build();
+      pendingActions.splice(0).forEach(function (action) { action(); });
+    };
+    document.head.appendChild(css);
+  }
+
+  window.AllyAssistant = {
+    open: function (question) { whenReady(function () { open(question); }); },
+    close: function () { whenReady(close_); },
+  };
+
+  if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
+})();

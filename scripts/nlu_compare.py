@@ -1,0 +1,58 @@
+"""Compare NLU pipelines on the held-out set and sweep the fallback threshold.
+
+    make nlu-compare        # trains each config in docs/nlu_configs/, writes docs/nlu.md
+
+Each configuration is trained on data/nlu only and scored on tests/test_nlu.yml,
+which is never trained on.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.nlu.evaluate import load_examples, predict, score  # noqa: E402
+
+CONFIGS = sorted((ROOT / "docs" / "nlu_configs").glob("*.yml"))
+THRESHOLDS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
+AMBIGUITY = 0.05
+
+
+def train(config: Path, out: Path) -> float:
+    start = time.monotonic()
+    subprocess.run(
+        [str(ROOT / ".venv/bin/rasa"), "train", "nlu", "--config", str(config),
+         "--nlu", "data/nlu", "--out", str(out), "--fixed-model-name", config.stem],
+        cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+    )
+    return time.monotonic() - start
+
+
+def main() -> None:
+    examples = load_examples(ROOT / "tests" / "test_nlu.yml")
+    lines = []
+    for config in CONFIGS:
+        out = ROOT / "results" / "nlu_compare"
+        seconds = train(config, out)
+        preds = predict(str(out / f"{config.stem}.tar.gz"), examples)
+        lines.append(f"### `{config.name}` (training {seconds:.0f} s)\n")
+        lines.append("| fallback threshold | intent accuracy | top-1 (no fallback) | off-topic caught | in-scope sent to fallback |")
+        lines.append("|---|---|---|---|---|")
+        for t in THRESHOLDS:
+            s = score(preds, t, AMBIGUITY)
+            lines.append(
+                f"| {t:.1f} | {s.intent_accuracy:.1%} | {s.raw_accuracy:.1%} | "
+                f"{s.off_topic_caught:.1%} | {s.in_scope_fallback:.1%} |"
+            )
+        lines.append("")
+        print("\n".join(lines[-len(THRESHOLDS) - 4:]), flush=True)
+    (ROOT / "results").mkdir(exist_ok=True)
+    (ROOT / "results" / "nlu_compare.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,330 @@
+"""Actions against a real (temporary) contracts database, via Tracker/CollectingDispatcher."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.contracts import ActionAnswerPersonal, ActionAnswerTransfer, ActionVerifyIdentity
+from actions.conversation import ActionDefaultAskAffirmation, ActionDefaultFallback, ActionStopForm
+from actions.gap_claims import ActionSubmitGapClaim
+from actions.identity import ValidateGapClaimForm, ValidateLookupForm
+from bot import services
+from bot.contacts import contacts
+
+DOMAIN: Dict[str, Any] = {
+    "forms": {
+        "lookup_form": {"required_slots": ["last_name", "zip_code", "vin"]},
+        "gap_claim_form": {"required_slots": ["last_name", "zip_code", "vin", "gap_confirmed"]},
+    },
+    "slots": {},
+}
+SMITH_JONES = {"last_name": "Smith-Jones", "zip_code": "98101", "vin": "5YJ3E1EAXPF402917"}
+
+
+def tracker(
+    slots: Optional[Dict[str, Any]] = None,
+    intent: str = "inform",
+    text: str = "",
+    entities: Optional[List[Dict[str, Any]]] = None,
+    active_loop: Optional[str] = None,
+    events: Optional[List[Dict[str, Any]]] = None,
+) -> Tracker:
+    base = {"verified": False, "identity_locked": False, "verification_failures": 0}
+    base.update(slots or {})
+    return Tracker(
+        sender_id="test",
+        slots=base,
+        latest_message={
+            "intent": {"name": intent, "confidence": 1.0},
+            "entities": entities or [],
+            "text": text,
+            "intent_ranking": [],
+        },
+        events=events or [],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {},
+        latest_action_name="action_listen",
+    )
+
+
+def run(action: Any, t: Tracker) -> tuple[CollectingDispatcher, List[Dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, DOMAIN))
+    return dispatcher, events
+
+
+def slot_events(events: List[Dict[str, Any]]) -> Dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def texts(dispatcher: CollectingDispatcher) -> str:
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+
+
+def form_turn(action: Any, slots: Dict[str, Any], just_set: Dict[str, Any], form: str) -> tuple:
+    """One form turn: ``just_set`` are the slots extracted from this message."""
+    events = [{"event": "slot", "name": k, "value": v} for k, v in just_set.items()]
+    t = tracker({**slots, **just_set}, active_loop=form, events=[{"event": "user"}] + events)
+    return run(action, t)
+
+
+@pytest.mark.usefixtures("demo_db")
+class TestIdentityValidation:
+    def test_matching_details_verify_and_clear_personal_slots(self) -> None:
+        dispatcher, events = form_turn(ValidateLookupForm(), {}, SMITH_JONES, "lookup_form")
+        slots = slot_events(events)
+        assert slots["verified"] is True
+        assert slots["verified_contract"] == "APP-100103"
+        assert "402917" in slots["verified_summary"] and "5YJ3E1EAXPF402917" not in slots["verified_summary"]
+        assert slots["last_name"] is None and slots["zip_code"] is None and slots["vin"] is None
+        assert slots["requested_slot"] is None  # lookup form is done
+        assert dispatcher.messages == []
+
+    def test_name_variants_match(self) -> None:
+        _, events = form_turn(
+            ValidateLookupForm(), {}, {**SMITH_JONES, "last_name": "my last name is smith jones"}, "lookup_form"
+        )
+        assert slot_events(events)["verified"] is True
+
+    def test_full_name_with_first_name_matches(self) -> None:
+        _, events = form_turn(
+            ValidateLookupForm(), {}, {**SMITH_JONES, "last_name": "Morgan Smith-Jones"}, "lookup_form"
+        )
+        assert slot_events(events)["verified"] is True
+
+    @pytest.mark.parametrize(
+        "field,value",
+        [("last_name", "Smith"), ("zip_code", "98102"), ("vin", "1HGFE2F56MA104231")],
+    )
+    def test_any_mismatch_gets_the_same_neutral_answer(self, field: str, value: str) -> None:
+        dispatcher, events = form_turn(ValidateLookupForm(), {}, {**SMITH_JONES, field: value}, "lookup_form")
+        slots = slot_events(events)
+        assert "verified" not in slots
+        assert slots["verification_failures"] == 1
+        assert slots["last_name"] is None and slots["zip_code"] is None and slots["vin"] is None
+        assert texts(dispatcher) == (
+            "I couldn't match those details to a contract. Please check them and try again, "
+            f"or call {contacts()['gap_phone']} for help."
+        )
+
+    def test_third_failure_locks_and_ends_the_form(self) -> None:
+        dispatcher, events = form_turn(
+            ValidateGapClaimForm(), {"verification_failures": 2}, {**SMITH_JONES, "zip_code": "11111"}, "gap_claim_form"
+        )
+        slots = slot_events(events)
+        assert slots["identity_locked"] is True
+        assert slots["requested_slot"] is None
+        assert dispatcher.messages == []  # the submit action hands off to the phone
+
+    @pytest.mark.parametrize(
+        "vin,expected",
+        [
+            ("1HGCM8263", "I counted 9"),
+            ("5YJ3E1EAXPF4O2917", "never contains the letters I, O or Q"),
+            ("5YJ3E1EA1PF402917", "doesn't add up"),
+        ],
+    )
+    def test_invalid_vin_gets_a_specific_reask(self, vin: str, expected: str) -> None:
+        dispatcher, events = form_turn(
+            ValidateLookupForm(), {"last_name": "Smith-Jones", "zip_code": "98101"}, {"vin": vin}, "lookup_form"
+        )
+        assert slot_events(events)["vin"] is None
+        assert expected in texts(dispatcher)
+
+    def test_zip_plus_four_and_lowercase_vin_are_accepted(self) -> None:
+        _, events = form_turn(
+            ValidateLookupForm(), {}, {**SMITH_JONES, "zip_code": "98101-1234", "vin": "5yj3e1eaxpf402917"}, "lookup_form"
+        )
+        assert slot_events(events)["verified"] is True
+
+    def test_bad_zip_is_reasked(self) -> None:
+        dispatcher, events = form_turn(ValidateLookupForm(), {}, {"zip_code": "nine"}, "lookup_form")
+        assert slot_events(events)["zip_code"] is None
+        assert "5-digit ZIP" in texts(dispatcher)
+
+    def test_verified_customer_is_only_asked_to_confirm_a_gap_claim(self) -> None:
+        _, events = form_turn(
+            ValidateGapClaimForm(), {"verified": True, "verified_contract": "APP-100103", "gap_eligible": True}, {}, "gap_claim_form"
+        )
+        assert slot_events(events)["requested_slot"] == "gap_confirmed"
+
+    def test_contract_without_gap_ends_the_gap_form(self) -> None:
+        _, events = form_turn(
+            ValidateGapClaimForm(), {}, {"last_name": "Sampleton", "zip_code": "30303", "vin": "3VWC57BU5MM011549"}, "gap_claim_form"
+        )
+        slots = slot_events(events)
+        assert slots["gap_eligible"] is False and slots["requested_slot"] is None
+
+    def test_personal_question_that_started_the_form_is_remembered(self) -> None:
+        t = tracker({}, intent="ask_my_plan", active_loop="lookup_form")
+        _, events = run(ValidateLookupForm(), t)
+        assert slot_events(events)["pending_question"] == "ask_my_plan"
+
+
+@pytest.mark.usefixtures("demo_db")
+class TestPersonalAnswers:
+    def verified(self, number: str) -> Dict[str, Any]:
+        return {"verified": True, "verified_contract": number}
+
+    def test_unverified_gets_an_offer_to_look_up(self) -> None:
+        dispatcher, events = run(ActionAnswerPersonal(), tracker(intent="ask_rental"))
+        assert "Want me to check your own contract?" in texts(dispatcher)
+        assert dispatcher.messages[0]["buttons"][0]["payload"] == "/lookup_contract"
+        assert slot_events(events) == {"lookup_offered": True, "pending_question": "ask_rental"}
+
+    def test_basic_guard_has_no_rental(self) -> None:
+        dispatcher, _ = run(ActionAnswerPersonal(), tracker(self.verified("APP-100102"), intent="ask_rental"))
+        assert texts(dispatcher) == "Your contract is Basic Guard, so rental reimbursement isn't included."
+
+    def test_value_guard_has_rental(self) -> None:
+        dispatcher, _ = run(ActionAnswerPersonal(), tracker(self.verified("APP-100101"), intent="ask_rental"))
+        assert "your Value Guard contract includes rental reimbursement" in texts(dispatcher)
+
+    def test_kansas_contract_has_no_trip_interruption(self) -> None:
+        dispatcher, _ = run(ActionAnswerPersonal(), tracker(self.verified("APP-100104"), intent="ask_trip_interruption"))
+        assert "purchased in Kansas" in texts(dispatcher)
+
+    def test_deductible_comes_from_the_record(self) -> None:
+        dispatcher, _ = run(ActionAnswerPersonal(), tracker(self.verified("APP-100102"), intent="ask_deductible"))
+        assert texts(dispatcher) == "Your contract's deductible for repairs is $200.00."
+
+    def test_unknown_deductible_is_not_invented(self) -> None:
+        dispatcher, _ = run(ActionAnswerPersonal(), tracker(self.verified("APP-100110"), intent="ask_deductible"))
+        assert "doesn't list a deductible" in texts(dispatcher) and "$" not in texts(dispatcher)
+
+    def test_refund_within_60_days_is_full(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("ASSISTANT_TODAY", "2026-11-24")
+        dispatcher, _ = run(ActionAnswerPersonal(), tracker(self.verified("APP-100101"), intent="ask_cancel"))
+        assert "full refund" in texts(dispatcher) and contacts()["cancel_phone"] in texts(dispatcher)
+
+    def test_refund_after_60_days_is_prorated_from_the_record(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("ASSISTANT_TODAY", "2026-11-24")
+        dispatcher, _ = run(ActionAnswerPersonal(), tracker(self.verified("APP-100105"), intent="ask_cancel"))
+        text = texts(dispatcher)
+        # 2026-08-01 + 36 months, price 2,100.00: unused share of the term.
+        assert "prorated because it's been more than 60 days" in text
+        assert "$2,100.00" in text and "administrative fee" in text
+        assert contacts()["cancel_phone"] in text
+
+    def test_contract_end_date(self) -> None:
+        dispatcher, _ = run(ActionAnswerPersonal(), tracker(self.verified("APP-100108"), intent="ask_contract_end"))
+        assert "February 29, 2024" in texts(dispatcher) and "February 28, 2027" in texts(dispatcher)
+
+    def test_vehicle_shows_only_the_last_six_of_the_vin(self) -> None:
+        dispatcher, _ = run(ActionAnswerPersonal(), tracker(self.verified("APP-100103"), intent="ask_my_vehicle"))
+        assert "402917" in texts(dispatcher) and "5YJ3E1EAXPF402917" not in texts(dispatcher)
+
+    def test_locked_customer_is_sent_to_the_phone(self) -> None:
+        dispatcher, _ = run(ActionAnswerPersonal(), tracker({"identity_locked": True}, intent="ask_my_plan"))
+        assert contacts()["gap_phone"] in texts(dispatcher)
+
+    def test_verify_answers_the_pending_question(self) -> None:
+        t = tracker({**self.verified("APP-100102"), "verified_summary": "Basic Guard", "pending_question": "ask_rental"})
+        dispatcher, events = run(ActionVerifyIdentity(), t)
+        assert "I found your contract" in texts(dispatcher) and "Basic Guard" in texts(dispatcher)
+        assert slot_events(events) == {"pending_question": None}
+
+
+class TestTransfer:
+    def test_sale_date_gives_the_deadline(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("ASSISTANT_TODAY", "2026-11-24")
+        t = tracker(intent="inform", entities=[{"entity": "date", "value": "November 10"}])
+        dispatcher, _ = run(ActionAnswerTransfer(), t)
+        assert "November 10, 2026" in texts(dispatcher) and "December 10, 2026" in texts(dispatcher)
+
+    def test_without_a_date_asks_for_it(self) -> None:
+        dispatcher, _ = run(ActionAnswerTransfer(), tracker(intent="ask_transfer"))
+        assert "date you sold it" in texts(dispatcher)
+
+    def test_unreadable_date_is_reasked(self) -> None:
+        t = tracker(intent="inform", entities=[{"entity": "date", "value": "13/45"}])
+        dispatcher, _ = run(ActionAnswerTransfer(), t)
+        assert "couldn't read that as a sale date" in texts(dispatcher)
+
+
+@pytest.mark.usefixtures("demo_db")
+class TestGapClaims:
+    def submit(self, slots: Dict[str, Any]) -> tuple:
+        return run(ActionSubmitGapClaim(), tracker({"verified": True, **slots}))
+
+    def test_opens_a_claim_with_reference_and_review_date(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("ASSISTANT_TODAY", "2026-11-25")  # Wednesday before Thanksgiving
+        dispatcher, events = self.submit({"verified_contract": "APP-100103", "gap_confirmed": True})
+        text = texts(dispatcher)
+        assert "Reference: GAP-" in text and "November 30, 2026" in text
+        assert contacts()["gap_phone"] in text
+        assert slot_events(events)["gap_confirmed"] is None
+        assert services.latest_gap_claim("APP-100103") is not None
+
+    def test_asking_twice_returns_the_open_claim(self) -> None:
+        first, _ = self.submit({"verified_contract": "APP-100103", "gap_confirmed": True})
+        second, _ = self.submit({"verified_contract": "APP-100103", "gap_confirmed": True})
+        reference = services.latest_gap_claim("APP-100103").reference
+        assert reference in texts(first) and reference in texts(second)
+        assert "already have an open GAP claim" in texts(second)
+
+    def test_no_gap_addendum(self) -> None:
+        dispatcher, events = self.submit({"verified_contract": "APP-100105"})
+        assert "doesn't include a GAP addendum" in texts(dispatcher)
+        assert services.latest_gap_claim("APP-100105") is None
+
+    def test_cancelled_contract(self) -> None:
+        dispatcher, _ = self.submit({"verified_contract": "APP-100106", "gap_confirmed": True})
+        assert "This contract is cancelled" in texts(dispatcher)
+
+    def test_declined_confirmation_files_nothing(self) -> None:
+        dispatcher, _ = self.submit({"verified_contract": "APP-100103", "gap_confirmed": False})
+        assert "haven't opened a claim" in texts(dispatcher)
+        assert services.latest_gap_claim("APP-100103") is None
+
+    def test_locked_conversation_hands_off(self) -> None:
+        dispatcher, _ = run(ActionSubmitGapClaim(), tracker({"identity_locked": True}))
+        assert contacts()["gap_phone"] in texts(dispatcher)
+
+    def test_gap_status_after_a_claim(self) -> None:
+        self.submit({"verified_contract": "APP-100103", "gap_confirmed": True})
+        t = tracker({"verified": True, "verified_contract": "APP-100103"}, intent="ask_gap_status")
+        dispatcher, _ = run(ActionAnswerPersonal(), t)
+        assert services.latest_gap_claim("APP-100103").reference in texts(dispatcher)
+
+
+def test_database_down_gets_a_useful_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    from bot.db.engine import reset_engine_cache
+
+    reset_engine_cache()
+    t = tracker({"verified": True, "verified_contract": "APP-100103"}, intent="ask_rental")
+    dispatcher, _ = run(ActionAnswerPersonal(), t)
+    assert "can't reach our contract system" in texts(dispatcher)
+    assert contacts()["gap_phone"] in texts(dispatcher)
+
+
+class TestConversation:
+    def test_stop_clears_personal_data_and_ends_the_form(self) -> None:
+        dispatcher, events = run(ActionStopForm(), tracker(SMITH_JONES, intent="stop", active_loop="gap_claim_form"))
+        assert any(e.get("event") == "active_loop" and e.get("name") is None for e in events)
+        slots = slot_events(events)
+        assert slots["last_name"] is None and slots["vin"] is None and slots["zip_code"] is None
+        assert "nothing was filed" in texts(dispatcher)
+
+    def test_did_you_mean_offers_the_likeliest_topics(self) -> None:
+        t = tracker(intent="nlu_fallback")
+        t.latest_message["intent_ranking"] = [
+            {"name": "nlu_fallback", "confidence": 0.5},
+            {"name": "ask_rental", "confidence": 0.4},
+            {"name": "ask_trip_interruption", "confidence": 0.3},
+            {"name": "inform", "confidence": 0.2},
+        ]
+        dispatcher, _ = run(ActionDefaultAskAffirmation(), t)
+        payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+        assert payloads == ["/ask_rental", "/ask_trip_interruption", "/out_of_scope"]
+
+    def test_final_fallback_hands_off_and_reverts(self) -> None:
+        dispatcher, events = run(ActionDefaultFallback(), tracker(intent="nlu_fallback"))
+        assert events == [{"event": "rewind", "timestamp": None}]
+        assert dispatcher.messages[1]["response"] == "utter_human"
