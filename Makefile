@@ -45,3 +45,24 @@ lock:
 
 clean:
 	rm -rf models results .rasa
+
+# --- production topology (deploy/, docs/deployment.md) ---
+.PHONY: services services-stop topology
+
+## services: start the project's PostgreSQL (127.0.0.1:15432) and Redis (127.0.0.1:16379)
+services:
+	scripts/services.sh start
+
+services-stop:
+	scripts/services.sh stop
+
+## topology: two Rasa replicas + two action servers on PostgreSQL + Redis; Ctrl-C stops all
+topology: train
+	$(PY) scripts/topology.py --model $(MODEL)
+
+# --- documentation pictures (bot/web/screenshots.py, docs/channels.md) ---
+.PHONY: screenshots
+
+## screenshots: PNGs of the chat widget and the FAQ into docs/screenshots/ (reuses a running `make run`)
+screenshots: train
+	$(PY) -m bot.web.screenshots

@@ -78,6 +78,8 @@ class ActionVerifyIdentity(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
+        if tracker.get_slot("contract_system_down"):
+            return [SlotSet("contract_system_down", None)]  # the form already said so
         if not tracker.get_slot("verified"):
             say(dispatcher, "identity_locked")
             return []

@@ -27,6 +27,8 @@ class ActionSubmitGapClaim(Action):
     ) -> List[EventType]:
         reset = [SlotSet("gap_confirmed", None)]
         number = tracker.get_slot("verified_contract")
+        if tracker.get_slot("contract_system_down"):
+            return reset + [SlotSet("contract_system_down", None)]  # the form already said so
         if tracker.get_slot("identity_locked") or not tracker.get_slot("verified") or not number:
             say(dispatcher, "identity_locked")
             return reset

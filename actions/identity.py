@@ -50,7 +50,7 @@ class IdentityFormValidation(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[Text]:
-        if tracker.get_slot("identity_locked"):
+        if tracker.get_slot("identity_locked") or tracker.get_slot("contract_system_down"):
             return []
         if tracker.get_slot("verified"):
             return [s for s in domain_slots if s not in IDENTITY_SLOTS]
@@ -110,7 +110,7 @@ class IdentityFormValidation(FormValidationAction):
             )
         except ServiceUnavailable:
             say(dispatcher, "service_unavailable")
-            return [SlotSet("identity_locked", True)] + clear_identity_slots()
+            return [SlotSet("contract_system_down", True)] + clear_identity_slots()
         if contract is None:
             failures = int(tracker.get_slot("verification_failures") or 0) + 1
             log.info("identity verification failed (attempt %d)", failures)

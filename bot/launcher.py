@@ -50,6 +50,8 @@ def settings(environ: Dict[str, str]) -> Dict[str, str]:
         ),
         "PUBLIC_HOST": host,
         "TRACKER_DB": environ.get("TRACKER_DB", str(ROOT / "var" / "trackers.db")),
+        # deploy/endpoints.production.yml: PostgreSQL tracker store + Redis lock store
+        "RASA_ENDPOINTS": environ.get("RASA_ENDPOINTS", "endpoints.yml"),
     }
 
 
@@ -69,7 +71,7 @@ def services(model: str, conf: Dict[str, str]) -> List[Service]:
     rasa_cmd = [
         str(VENV_BIN / "rasa"), "run",
         "--model", model,
-        "--endpoints", "endpoints.yml",
+        "--endpoints", conf["RASA_ENDPOINTS"],
         "--credentials", "credentials.yml",
         "--port", conf["RASA_PORT"],
         "--cors", *conf["CORS_ORIGINS"].split(),

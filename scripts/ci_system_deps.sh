@@ -2,11 +2,13 @@
 # Debian packages the test suite needs that pip and npm cannot provide:
 # Playwright drives Debian's chromium (/usr/bin/chromium) because browser
 # downloads are not available, and fonts-liberation gives it real fonts so
-# screenshots and layout tests are stable. Idempotent: when every package is
-# already installed it returns without touching apt.
+# screenshots and layout tests are stable. PostgreSQL 15 and Redis back the
+# production-configuration and scale-out tests (scripts/services.sh starts
+# project-local instances of them under var/). Idempotent: when every package
+# is already installed it returns without touching apt.
 set -euo pipefail
 
-PACKAGES=(chromium fonts-liberation)
+PACKAGES=(chromium fonts-liberation postgresql-15 redis-server)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -41,6 +41,7 @@ from bot.channels.sms_text import (
     twiml,
 )
 from bot.identity import mask_phone
+from bot.server.guard import guarded, install_failure_watch
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,11 @@ class SmsOutput(CollectingOutputChannel):
         return "sms"
 
 
+def _text(key: str, **variables: str) -> List[str]:
+    """One of the channel's own texts (sms_messages.yml), as SMS bodies."""
+    return [gsm_friendly(render(key, **variables))]
+
+
 def _refuse(status: int, reason: str) -> WebhookReply:
     log.warning("SMS webhook refused a request (%d): %s", status, reason)
     return WebhookReply(status, reason + "\n", "text/plain")
@@ -161,32 +167,32 @@ class SmsWebhook:
             bodies = await self._reply(sender_id(phone, self.settings.sender_key), form.get("Body", ""))
         except Exception:
             log.exception("SMS from %s failed; sent the error text", mask_phone(phone))
-            bodies = [gsm_friendly(render("error"))]
+            bodies = _text("error")
         return WebhookReply(200, twiml(bodies))
 
     async def _reply(self, sender: str, text: str) -> List[str]:
         word = keyword(text)
         if word is Keyword.OPT_IN:
             await asyncio.to_thread(self.opt_outs.set_opted_out, sender, False)
-            return [gsm_friendly(render("opted_in"))]
+            return _text("opted_in")
         if word is Keyword.HELP:  # carriers require HELP to answer even after STOP
-            return [gsm_friendly(render("help"))]
+            return _text("help")
         if await asyncio.to_thread(self.opt_outs.is_opted_out, sender):
             return []  # silence until START
         if word is Keyword.OPT_OUT:
             await asyncio.to_thread(self.opt_outs.set_opted_out, sender, True)
             self.choices.remember(sender, ())
-            return [gsm_friendly(render("opted_out"))]
+            return _text("opted_out")
         return await self._converse(sender, text)
 
     async def _converse(self, sender: str, text: str) -> List[str]:
         if len(text) > MAX_INBOUND_CHARS:
-            return [gsm_friendly(render("too_long", max_chars=str(MAX_INBOUND_CHARS)))]
+            return _text("too_long", max_chars=str(MAX_INBOUND_CHARS))
         number = option_number(text)
         choice = self.choices.pick(sender, number) if number is not None else None
         message = choice.payload if choice else neutralise_payload(text)
         if not message:  # empty, or a picture with no text
-            return [gsm_friendly(render("no_text"))]
+            return _text("no_text")
         collector = SmsOutput()
         await self.on_new_message(UserMessage(message, collector, sender, input_channel="sms"))
         return self._bodies(sender, collector.messages)
@@ -217,7 +223,10 @@ class SmsInput(InputChannel):
         self.choices = OfferedChoices()
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        webhook = SmsWebhook(self.settings, on_new_message, self.choices, self.opt_outs)
+        # The guard every channel shares: rate limits, timeouts, and a notice
+        # with the phone numbers when the bot fails or stays silent.
+        install_failure_watch()
+        webhook = SmsWebhook(self.settings, guarded(on_new_message), self.choices, self.opt_outs)
         sms_webhook = Blueprint("sms_webhook", __name__)
 
         @sms_webhook.route("/", methods=["GET"])

@@ -66,6 +66,10 @@ class CountingOutputChannel(OutputChannel):
         self.sent += 1
         await self.inner.send_response(recipient_id, message)
 
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        self.sent += 1
+        await self.inner.send_text_message(recipient_id, text, **kwargs)
+
 
 class RateLimiter:
     """Per-sender sliding window, in process memory (bounded LRU of senders)."""

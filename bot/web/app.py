@@ -28,13 +28,15 @@ DEFAULT_RASA_URL = "http://localhost:5005"
 
 JS = "application/javascript"
 CSS = "text/css"
-ASSET_FILES: Dict[str, Tuple[Path, str]] = {
-    "/widget.js": (STATIC_DIR / "widget.js", JS),
-    "/widget.css": (STATIC_DIR / "widget.css", CSS),
-    "/faq-embed.js": (STATIC_DIR / "faq-embed.js", JS),
-    "/faq-embed.css": (STATIC_DIR / "faq-embed.css", CSS),
-    "/site.css": (STATIC_DIR / "site.css", CSS),
-    "/vendor/socket.io.min.js": (SOCKET_IO_CLIENT, JS),
+# Each route serves its files joined in order: both embeds carry the shared
+# DOM helpers (dom.js) so that each one stays a single script tag.
+ASSET_FILES: Dict[str, Tuple[Tuple[Path, ...], str]] = {
+    "/widget.js": ((STATIC_DIR / "dom.js", STATIC_DIR / "widget.js"), JS),
+    "/widget.css": ((STATIC_DIR / "widget.css",), CSS),
+    "/faq-embed.js": ((STATIC_DIR / "dom.js", STATIC_DIR / "faq-embed.js"), JS),
+    "/faq-embed.css": ((STATIC_DIR / "faq-embed.css",), CSS),
+    "/site.css": ((STATIC_DIR / "site.css",), CSS),
+    "/vendor/socket.io.min.js": ((SOCKET_IO_CLIENT,), JS),
 }
 # Short enough that a deployment is picked up within minutes.
 ASSET_CACHE_CONTROL = "public, max-age=300"
@@ -63,11 +65,14 @@ class Asset:
 
 def load_assets() -> Dict[str, Asset]:
     assets: Dict[str, Asset] = {}
-    for route, (path, content_type) in ASSET_FILES.items():
-        if not path.is_file():
-            hint = " (run `npm ci` in the repository, as scripts/setup.sh does)" if "node_modules" in path.parts else ""
-            raise MissingAsset(f"{path} is missing{hint}")
-        assets[route] = Asset(path.read_bytes(), content_type)
+    for route, (paths, content_type) in ASSET_FILES.items():
+        for path in paths:
+            if not path.is_file():
+                hint = ""
+                if "node_modules" in path.parts:
+                    hint = " (run `npm ci` in the repository, as scripts/setup.sh does)"
+                raise MissingAsset(f"{path} is missing{hint}")
+        assets[route] = Asset(b"\n".join(p.read_bytes() for p in paths), content_type)
     return assets
 
 

@@ -328,3 +328,19 @@ class TestConversation:
         dispatcher, events = run(ActionDefaultFallback(), tracker(intent="nlu_fallback"))
         assert events == [{"event": "rewind", "timestamp": None}]
         assert dispatcher.messages[1]["response"] == "utter_human"
+
+
+def test_database_down_during_verification_ends_the_form_without_locking(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    from bot.db.engine import reset_engine_cache
+
+    reset_engine_cache()
+    dispatcher, events = form_turn(ValidateLookupForm(), {}, SMITH_JONES, "lookup_form")
+    slots = slot_events(events)
+    assert slots["contract_system_down"] is True and "identity_locked" not in slots
+    assert slots["requested_slot"] is None
+    assert "can't reach our contract system" in texts(dispatcher)
+    after, events = run(ActionVerifyIdentity(), tracker({"contract_system_down": True}))
+    assert after.messages == [] and slot_events(events) == {"contract_system_down": None}

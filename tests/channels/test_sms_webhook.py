@@ -4,10 +4,11 @@ import hashlib
 import hmac
 import logging
 import xml.etree.ElementTree as ET
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 from urllib.parse import urlencode
 
 import pytest
+from multidict import MultiDict
 from rasa.core.channels.channel import UserMessage
 from twilio.request_validator import RequestValidator
 
@@ -66,14 +67,8 @@ def make_webhook(token: str = TOKEN, public_url: str = "") -> Tuple[SmsWebhook, 
 
 
 def signed(fields: Sequence[Tuple[str, str]], url: str = URL, token: str = TOKEN) -> Tuple[bytes, str]:
-    signature = RequestValidator(token).compute_signature(url, _multi(fields))
+    signature = RequestValidator(token).compute_signature(url, MultiDict(fields))
     return urlencode(fields).encode(), signature
-
-
-def _multi(fields: Sequence[Tuple[str, str]]):
-    from multidict import MultiDict
-
-    return MultiDict(fields)
 
 
 def twilio_fields(body: str, phone: str = PHONE, media: int = 0) -> List[Tuple[str, str]]:

@@ -134,7 +134,7 @@ def test_no_request_gets_a_5xx(method, path, body):
 
 
 def test_the_scripts_never_render_text_as_html():
-    for name in ("widget.js", "faq-embed.js"):
+    for name in ("dom.js", "widget.js", "faq-embed.js"):
         source = (STATIC / name).read_text(encoding="utf-8")
         assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", source), name
         assert "textContent" in source
@@ -142,7 +142,7 @@ def test_the_scripts_never_render_text_as_html():
 
 def test_a_missing_socket_io_client_stops_the_start_with_a_hint(monkeypatch, tmp_path, capsys):
     missing = tmp_path / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
-    monkeypatch.setitem(web_app.ASSET_FILES, "/vendor/socket.io.min.js", (missing, web_app.JS))
+    monkeypatch.setitem(web_app.ASSET_FILES, "/vendor/socket.io.min.js", ((missing,), web_app.JS))
     with pytest.raises(MissingAsset, match="npm ci"):
         create_app(Settings(RASA_URL))
     assert web_main.main(["--port", "0"]) == 2

@@ -10,18 +10,14 @@
 (function () {
   "use strict";
 
+  var el = AllyDom.el;
+
   var script = document.currentScript || document.querySelector('script[src*="faq-embed.js"]');
   var assetBase = new URL(".", script.src).href;
   var targetSelector = script.getAttribute("data-target");
   var headingLevel = Math.min(6, Math.max(2, parseInt(script.getAttribute("data-heading-level"), 10) || 2));
   var instance = (window.__allyFaqCount = (window.__allyFaqCount || 0) + 1);
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
 
   function container() {
     var target = targetSelector && document.querySelector(targetSelector);
@@ -46,7 +42,7 @@
     item.id = "faq-" + entry.id;
     item.appendChild(el("summary", "ally-faq-question", entry.question));
     var body = el("div", "ally-faq-body");
-    body.appendChild(el("p", "ally-faq-answer", entry.answer));
+    body.appendChild(AllyDom.textWithPhoneLinks("p", "ally-faq-answer", entry.answer));
     if (window.AllyAssistant) {
       body.appendChild(askButton(entry.question));
     }

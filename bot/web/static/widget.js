@@ -10,6 +10,8 @@
 (function () {
   "use strict";
 
+  var el = AllyDom.el;
+
   if (window.AllyAssistant) {
     return; // the tag was included twice
   }
@@ -33,6 +35,8 @@
   var quietTimer = null;
   var timeoutTimer = null;
   var pendingActions = [];
+  var lastQuestion = null; // the latest user message element, to scroll answers under it
+  var greetingRequested = false;
 
   // --- persistence -------------------------------------------------------
 
@@ -74,12 +78,6 @@
 
   // --- DOM -----------------------------------------------------------------
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
 
   function chatIcon() {
     var ns = "http://www.w3.org/2000/svg";
@@ -173,7 +171,7 @@
     });
 
     ui = { root: root, launcher: launcher, panel: panel, status: status, log: log, typing: typing, input: input };
-    store.history.forEach(renderMessage);
+    store.history.forEach(function (message) { renderMessage(message); });
   }
 
   function renderMessage(message) {
@@ -181,7 +179,7 @@
     var item = el("div", "ally-aw-msg " + (mine ? "ally-aw-msg--user" : "ally-aw-msg--bot"));
     item.appendChild(el("span", "ally-aw-visually-hidden", mine ? "You said:" : "Assistant said:"));
     if (message.text) {
-      item.appendChild(el("p", "ally-aw-text", message.text));
+      item.appendChild(AllyDom.textWithPhoneLinks("p", "ally-aw-text", message.text));
     }
     if (message.buttons && message.buttons.length) {
       var group = el("div", "ally-aw-buttons");
@@ -199,13 +197,21 @@
       item.appendChild(group);
     }
     ui.log.appendChild(item);
-    ui.log.scrollTop = ui.log.scrollHeight;
+    return item;
   }
 
   function addMessage(message) {
     store.history.push(message);
     saveStore();
-    renderMessage(message);
+    var item = renderMessage(message);
+    if (message.from === "user") {
+      lastQuestion = item;
+      ui.log.scrollTop = ui.log.scrollHeight;
+    } else {
+      // Keep the question in view so a long answer is read from its start.
+      var top = lastQuestion ? lastQuestion.offsetTop - 12 : ui.log.scrollHeight;
+      ui.log.scrollTop = Math.min(top, ui.log.scrollHeight);
+    }
   }
 
   function setStatus(text) {
@@ -215,7 +221,6 @@
   // --- open / close --------------------------------------------------------
 
   function open(question) {
-    var wasClosed = ui.panel.hidden;
     ui.panel.hidden = false;
     ui.root.classList.add("ally-aw--open");
     ui.launcher.setAttribute("aria-expanded", "true");
@@ -224,7 +229,8 @@
     connect();
     if (typeof question === "string" && question.trim()) {
       send_(question.trim(), question.trim());
-    } else if (wasClosed && store.history.length === 0) {
+    } else if (store.history.length === 0 && !greetingRequested) {
+      greetingRequested = true;
       sendHidden("/greet"); // the greeting comes from the bot, buttons and all
     }
   }

@@ -1,0 +1,35 @@
+"""Browser fixtures for the widget and FAQ tests (the stack comes from ../conftest.py)."""
+from __future__ import annotations
+
+import time
+import urllib.request
+from typing import Iterator
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from bot.web.browser import launch
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def web_url(stack) -> str:
+    """The web app's URL once it is healthy (the stack fixture waits for Rasa only)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(stack.web_url + "/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return stack.web_url
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail("the web app did not become healthy")
+        time.sleep(0.5)

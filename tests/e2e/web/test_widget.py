@@ -1,0 +1,145 @@
+"""The chat widget in Chromium against the running assistant."""
+from __future__ import annotations
+
+import json
+from typing import Iterator, List
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect
+
+from bot.contacts import contacts
+from bot.faq import load_responses, response_text
+from bot.topics import BY_INTENT
+from bot.web.browser import Chat
+
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+@pytest.fixture
+def page(browser: Browser, web_url: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(web_url + "/")
+    yield page
+    context.close()
+
+
+def _socket_frames(page: Page) -> List[list]:
+    """socket.io events the page sends, decoded, collected as they happen."""
+    sent: List[list] = []
+
+    def on_socket(ws) -> None:
+        ws.on("framesent", lambda payload: sent.append(json.loads(payload[2:])) if str(payload).startswith("42") else None)
+
+    page.on("websocket", on_socket)
+    return sent
+
+
+def test_two_questions_then_a_reload_continues_the_same_conversation(page: Page):
+    frames = _socket_frames(page)
+    chat = Chat(page)
+    chat.open()
+    rental = chat.ask("is my rental covered?")
+    assert any("Basic Guard" in text for text in rental)
+    cancel = chat.ask("how do I cancel")
+    assert any(contacts()["cancel_phone"] in text for text in cancel)
+    session = chat.session_id()
+    history = chat.bot_texts()
+
+    page.reload()
+    chat = Chat(page)
+    chat.open()
+    # The history is back, and the conversation goes on under the same session id.
+    assert chat.bot_texts() == history
+    assert chat.user_texts() == ["is my rental covered?", "how do I cancel"]
+    transfer = chat.ask("how do I transfer my contract")
+    assert transfer and transfer[0] == response_text(load_responses(), "utter_transfer", contacts())
+    assert chat.session_id() == session
+    requested = [data["session_id"] for name, data in frames if name == "session_request"]
+    uttered = {data["session_id"] for name, data in frames if name == "user_uttered"}
+    assert requested == [session, session] and uttered == {session}
+
+
+def test_the_widget_works_with_the_keyboard_alone(page: Page):
+    chat = Chat(page)
+    for _ in range(40):  # Tab through the page until the launcher has focus
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('ally-aw-launcher')"):
+            break
+    else:
+        pytest.fail("Tab never reached the chat launcher")
+    expect(chat.launcher).to_have_attribute("aria-expanded", "false")
+    page.keyboard.press("Enter")
+    expect(chat.panel).to_be_visible()
+    expect(chat.launcher).to_have_attribute("aria-expanded", "true")
+    expect(chat.input).to_be_focused()
+    chat.wait_for_reply(0)  # the greeting
+    before = len(chat.bot_texts())
+    page.keyboard.type("how do I cancel")
+    page.keyboard.press("Enter")
+    assert any(contacts()["cancel_phone"] in text for text in chat.wait_for_reply(before))
+    page.keyboard.press("Escape")
+    expect(chat.panel).to_be_hidden()
+    expect(chat.launcher).to_be_focused()
+    expect(chat.launcher).to_have_attribute("aria-expanded", "false")
+
+
+def test_a_button_sends_its_payload_and_shows_its_title(page: Page):
+    chat = Chat(page)
+    chat.open()
+    first = page.locator(".ally-aw-choice").first
+    title = first.text_content()
+    greet_buttons = load_responses()["utter_greet"][0]["buttons"]
+    assert [b["title"] for b in greet_buttons] == page.locator(".ally-aw-choice").all_text_contents()
+    before = len(chat.bot_texts())
+    first.click()
+    reply = chat.wait_for_reply(before)
+    assert chat.user_texts() == [title]
+    intent = greet_buttons[0]["payload"].lstrip("/")
+    assert reply[0] == response_text(load_responses(), BY_INTENT[intent].response, contacts())
+
+
+def test_messages_are_text_never_html(page: Page):
+    chat = Chat(page)
+    chat.open()
+    chat.ask("<img src=x onerror=\"document.body.dataset.pwned=1\"> <b>bold</b>")
+    assert page.locator(".ally-aw-log img, .ally-aw-log b").count() == 0
+    assert page.evaluate("document.body.dataset.pwned") is None
+    assert chat.user_texts()[-1].startswith("<img src=x")
+
+
+def _serious_violations(page: Page) -> List[str]:
+    results = Axe().run(page)
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
+        for v in results.response["violations"]
+        if v["impact"] in BLOCKING_IMPACTS
+    ]
+
+
+def test_no_serious_accessibility_violations_with_the_widget_open(page: Page):
+    chat = Chat(page)
+    chat.open()
+    chat.ask("is my rental covered?")
+    assert _serious_violations(page) == []
+
+
+def test_on_a_phone_the_panel_fills_the_screen(browser: Browser, web_url: str):
+    context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(web_url + "/")
+        chat = Chat(page)
+        chat.open()
+        box = chat.panel.bounding_box()
+        assert box is not None
+        assert (box["x"], box["y"], box["width"], box["height"]) == (0, 0, 375, 812)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+        assert any(contacts()["cancel_phone"] in text for text in chat.ask("how do I cancel"))
+        assert _serious_violations(page) == []
+        page.get_by_role("button", name="Close chat").click()
+        expect(chat.panel).to_be_hidden()
+        expect(chat.launcher).to_be_visible()
+    finally:
+        context.close()
