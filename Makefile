@@ -12,7 +12,7 @@ export ACTION_SERVER_URL ?= http://127.0.0.1:$(or $(ACTION_PORT),5055)/webhook
 export TRACKER_DB ?= $(CURDIR)/var/trackers.db
 export ACTION_SERVER_TOKEN ?=
 
-.PHONY: run test setup train shell actions validate lock clean
+.PHONY: run test setup train shell validate lock clean nlu-compare
 
 ## run: set up if needed, train if stale, start everything, print the URLs
 run: train
@@ -66,3 +66,21 @@ topology: train
 ## screenshots: PNGs of the chat widget and the FAQ into docs/screenshots/ (reuses a running `make run`)
 screenshots: train
 	$(PY) -m bot.web.screenshots
+
+## nlu-compare: train each candidate pipeline (docs/nlu_configs/) and score it on the held-out set
+nlu-compare: setup
+	$(PY) scripts/nlu_compare.py
+
+# --- benchmarks and audits (bench/, docs/benchmarks.md); not part of `make test` ---
+.PHONY: bench audit
+
+## bench: load-test the product against a stock `rasa init` bot (<= ~15 min); BENCH_ARGS="--quick" for a smoke run
+bench: train
+	$(PY) -m bench --model $(MODEL) $(BENCH_ARGS)
+
+## audit: pip-audit of requirements.txt from a throwaway venv (var/bench/audit; needs PyPI)
+audit:
+	rm -rf var/bench/audit && mkdir -p var/bench
+	"$$(scripts/find_python.sh)" -m venv var/bench/audit
+	var/bench/audit/bin/pip install -q pip-audit
+	var/bench/audit/bin/pip-audit -r requirements.txt --no-deps --disable-pip --desc off $(AUDIT_ARGS)

@@ -11,13 +11,18 @@ _NAME_PREFIX = re.compile(
 _NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’\-][^\W\d_]+)*$")
 _ZIP = re.compile(r"(?<!\d)(\d{5})(?:[\s-]?\d{4})?(?!\d)")
 MAX_NAME_WORDS = 5
+# Short replies that are never a surname ("yes" when asked for a last name).
+NOT_NAMES = {
+    "yes", "yeah", "yep", "no", "nope", "nah", "ok", "okay", "sure", "thanks", "thank you",
+    "thx", "hi", "hello", "hey", "why", "what", "huh", "idk", "none", "n/a", "na",
+}
 
 
 def clean_last_name(text: str) -> Optional[str]:
     """The name in an answer such as "my last name is O'Connor", or None."""
     text = _NAME_PREFIX.sub("", text.strip()).strip(" .,!?;:\"")
     words = text.split()
-    if not words or len(words) > MAX_NAME_WORDS or len(text) > 60:
+    if not words or len(words) > MAX_NAME_WORDS or len(text) > 60 or text.lower() in NOT_NAMES:
         return None
     if not all(_NAME_WORD.match(w) for w in words):
         return None

@@ -76,18 +76,23 @@ def _admin_execute(services: Dict[str, str], sql: str) -> None:
         conn.close()
 
 
-def create_database(services: Dict[str, str], name: str) -> str:
-    """A new empty database owned by the project role; returns its URL."""
+def _safe(name: str) -> str:
     if not name.replace("_", "").isalnum():
         raise ValueError(f"unsafe database name {name!r}")
-    _admin_execute(services, f'CREATE DATABASE "{name}"')
+    return name
+
+
+def create_database(services: Dict[str, str], name: str, template: Optional[str] = None) -> str:
+    """A new database owned by the project role (a copy of ``template`` if given); its URL."""
+    sql = f'CREATE DATABASE "{_safe(name)}"'
+    if template:
+        sql += f' TEMPLATE "{_safe(template)}"'
+    _admin_execute(services, sql)
     return postgres_url(services, name)
 
 
 def drop_database(services: Dict[str, str], name: str) -> None:
-    if not name.replace("_", "").isalnum():
-        raise ValueError(f"unsafe database name {name!r}")
-    _admin_execute(services, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _admin_execute(services, f'DROP DATABASE IF EXISTS "{_safe(name)}" WITH (FORCE)')
 
 
 def production_env(
@@ -245,12 +250,15 @@ class Topology:
         conf = launcher.settings(environ)
         child_env = {**launcher.child_environment(conf), **environ, **conf}
         by_name = {s.name: s for s in launcher.services(self.model, conf)}
+        # Replicas listen on loopback here (RASA_INTERFACE); in production the
+        # load balancer reaches them on a private network (docs/deployment.md).
+        interface = ["--interface", environ.get("RASA_INTERFACE", "127.0.0.1")]
         out = []
-        for key, label in (("action server", "actions"), ("Rasa server", "rasa")):
+        for key, label, extra in (("action server", "actions", []), ("Rasa server", "rasa", interface)):
             service = by_name[key]
             out.append(
                 Process(
-                    f"{label}-{index + 1}", service.command, child_env, service.health_url,
+                    f"{label}-{index + 1}", service.command + extra, child_env, service.health_url,
                     self.log_dir / f"{label}-{index + 1}.log",
                 )
             )

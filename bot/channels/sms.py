@@ -124,8 +124,6 @@ def _refuse(status: int, reason: str) -> WebhookReply:
 class SmsWebhook:
     """One webhook request in, one reply out; no web framework involved."""
 
-    _warned_unconfigured = False
-
     def __init__(
         self,
         settings: SmsSettings,
@@ -137,14 +135,13 @@ class SmsWebhook:
         self.on_new_message = on_new_message
         self.choices = choices
         self.opt_outs = opt_outs
+        if not settings.auth_token:  # said once, at startup, not on every refusal
+            log.warning("TWILIO_AUTH_TOKEN is not set: the SMS channel refuses every request")
 
     async def handle(
         self, url: str, content_type: str, signature: Optional[str], body: bytes
     ) -> WebhookReply:
         if not self.settings.auth_token:
-            if not SmsWebhook._warned_unconfigured:
-                SmsWebhook._warned_unconfigured = True
-                log.warning("TWILIO_AUTH_TOKEN is not set: the SMS channel refuses every request")
             return WebhookReply(403, "SMS channel not configured\n", "text/plain")
         if not signature:
             return _refuse(403, "missing X-Twilio-Signature header")

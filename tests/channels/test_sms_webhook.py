@@ -115,11 +115,10 @@ def test_a_tampered_body_is_refused():
     assert asyncio.run(webhook.handle(URL, FORM, signature, tampered)).status == 403
 
 
-def test_without_a_token_every_request_is_refused_and_logged_once(caplog, monkeypatch):
-    monkeypatch.setattr(SmsWebhook, "_warned_unconfigured", False)
-    webhook, bot, _ = make_webhook(token="")
-    data, signature = signed(twilio_fields("hi"), token="")  # the only "valid" signature
+def test_without_a_token_every_request_is_refused_and_logged_once(caplog):
     with caplog.at_level(logging.WARNING):
+        webhook, bot, _ = make_webhook(token="")
+        data, signature = signed(twilio_fields("hi"), token="")  # the only "valid" signature
         for _ in range(3):
             assert asyncio.run(webhook.handle(URL, FORM, signature, data)).status == 403
     assert sum("TWILIO_AUTH_TOKEN" in r.getMessage() for r in caplog.records) == 1

@@ -1,0 +1,1 @@
+"""Load generator and benchmark runner (`make bench`, docs/benchmarks.md)."""

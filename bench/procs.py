@@ -1,0 +1,277 @@
+"""Processes the bench starts, and what /proc says about them and the machine.
+
+Every child runs in its own session (process group) so the bench can stop it
+and all its descendants with one signal; `Children.stop_all` is called from a
+``finally`` and on SIGINT/SIGTERM, so Ctrl-C leaves nothing running.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Dict, List, Optional, Sequence
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+# --- /proc ------------------------------------------------------------------------------
+
+def _children_map() -> Dict[int, List[int]]:
+    kids: Dict[int, List[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        kids.setdefault(ppid, []).append(int(entry))
+    return kids
+
+
+def tree(pid: int) -> List[int]:
+    """``pid`` and all its descendants that exist now."""
+    kids = _children_map()
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        if os.path.exists(f"/proc/{p}"):
+            out.append(p)
+        todo.extend(kids.get(p, []))
+    return out
+
+
+def status_kb(pid: int, key: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def memory(pid: int) -> Dict[str, float]:
+    """RSS and peak RSS (VmHWM) in MiB of ``pid`` alone and of its process tree."""
+    pids = tree(pid)
+    return {
+        "rss_mib": status_kb(pid, "VmRSS") / 1024,
+        "peak_rss_mib": status_kb(pid, "VmHWM") / 1024,
+        "tree_rss_mib": sum(status_kb(p, "VmRSS") for p in pids) / 1024,
+        "processes": len(pids),
+    }
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """utime + stime of the given processes (live ones only)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / CLK_TCK
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent not idle since boot (/proc/stat)."""
+    with open("/proc/stat") as f:
+        parts = f.readline().split()[1:]
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in parts[:8])
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK
+
+
+def loadavg() -> List[float]:
+    with open("/proc/loadavg") as f:
+        return [float(x) for x in f.read().split()[:3]]
+
+
+def machine() -> Dict:
+    cpu_model = ""
+    mhz = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name") and not cpu_model:
+                cpu_model = line.split(":", 1)[1].strip()
+            if line.startswith("cpu MHz") and not mhz:
+                mhz = line.split(":", 1)[1].strip()
+    mem_kb = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    try:
+        with open("/etc/os-release") as f:
+            os_name = next((l.split("=", 1)[1].strip().strip('"') for l in f if l.startswith("PRETTY_NAME=")), "")
+    except OSError:
+        os_name = ""
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": cpu_model,
+        "cpu_mhz": mhz,
+        "mem_total_gib": round(mem_kb / 1024 / 1024, 1),
+        "os": os_name,
+        "kernel": os.uname().release,
+        "loadavg": loadavg(),
+    }
+
+
+class CpuWindow:
+    """CPU used during a phase: by the given processes, by this client, and by
+    everything else on the machine (other people's work)."""
+
+    def __init__(self, pids_fn) -> None:
+        self.pids_fn = pids_fn
+
+    def __enter__(self) -> "CpuWindow":
+        self.t = time.monotonic()
+        self.busy = machine_busy_seconds()
+        self.ours = cpu_seconds(self.pids_fn())
+        self.me = sum(os.times()[:2])
+        self.load_before = loadavg()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        wall = time.monotonic() - self.t
+        busy = machine_busy_seconds() - self.busy
+        ours = cpu_seconds(self.pids_fn()) - self.ours
+        me = sum(os.times()[:2]) - self.me
+        self.result = {
+            "wall_s": round(wall, 2),
+            "servers_cores": round(ours / wall, 2) if wall else None,
+            "client_cores": round(me / wall, 2) if wall else None,
+            "other_cores": round(max(0.0, busy - ours - me) / wall, 2) if wall else None,
+            "loadavg_before": self.load_before,
+            "loadavg_after": loadavg(),
+        }
+
+
+# --- ports and health -------------------------------------------------------------------
+
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.status == 200
+    except Exception:
+        return False
+
+
+# --- children ---------------------------------------------------------------------------
+
+@dataclass
+class Child:
+    name: str
+    command: List[str]
+    cwd: Path
+    env: Dict[str, str]
+    health_url: str
+    log_path: Path
+    proc: Optional[subprocess.Popen] = None
+    started: float = 0.0
+    ready_after: Optional[float] = None  # seconds from start to health OK
+    _log: Optional[IO[bytes]] = field(default=None, repr=False)
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def log_tail(self, chars: int = 2500) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+
+class Children:
+    def __init__(self) -> None:
+        self.all: List[Child] = []
+
+    def start(self, child: Child) -> Child:
+        child.log_path.parent.mkdir(parents=True, exist_ok=True)
+        child._log = open(child.log_path, "ab")
+        child.started = time.monotonic()
+        child.proc = subprocess.Popen(
+            child.command, cwd=child.cwd, env=child.env, stdout=child._log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        self.all.append(child)
+        return child
+
+    def wait_healthy(self, children: Sequence[Child], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pending = [c for c in children if c.ready_after is None]
+        while pending:
+            for c in pending:
+                assert c.proc is not None
+                if c.proc.poll() is not None:
+                    raise RuntimeError(f"{c.name} exited with code {c.proc.returncode}:\n{c.log_tail()}")
+                if healthy(c.health_url):
+                    c.ready_after = time.monotonic() - c.started
+            pending = [c for c in pending if c.ready_after is None]
+            if pending and time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"timed out after {timeout:.0f}s waiting for {', '.join(c.name for c in pending)}:\n"
+                    f"{pending[0].log_tail()}"
+                )
+            if pending:
+                time.sleep(0.2)
+
+    def pids(self) -> List[int]:
+        out: List[int] = []
+        for c in self.all:
+            if c.proc is not None and c.proc.poll() is None:
+                out.extend(tree(c.proc.pid))
+        return out
+
+    def stop(self, children: Sequence[Child], grace: float = 10.0) -> None:
+        live = [c for c in children if c.proc is not None and c.proc.poll() is None]
+        for c in live:
+            try:
+                os.killpg(c.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + grace
+        for c in live:
+            try:
+                c.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(c.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                c.proc.wait()
+        for c in children:
+            # stragglers of the group (a child that outlived its leader)
+            if c.proc is not None:
+                try:
+                    os.killpg(c.proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            if c._log is not None:
+                c._log.close()
+                c._log = None
+
+    def stop_all(self) -> None:
+        self.stop(list(reversed(self.all)))

@@ -1,0 +1,680 @@
+"""`make bench`: start the stock `rasa init` bot and our product in a bench
+topology on loopback, drive both over REST, report latency, throughput,
+memory, load and training times against the targets of issue 5, item 8.
+
+    .venv/bin/python -m bench --model models/assistant-<hash>.tar.gz [--quick]
+
+Phases, for each system in turn (the other is stopped, so they never share
+the CPU): one user; 10 and 50 concurrent conversations (closed loop, 5-turn
+conversations); Poisson arrivals at 20 messages/s over many conversations
+(open loop); long conversations (latency at turn 5 vs turn 100).
+
+Topologies:
+- stock: `rasa run` of a `rasa init --no-prompt` bot (cached under
+  var/bench/reference), one process, its own defaults (in-memory tracker
+  store, REST channel), as shipped.
+- product: one action server and one Rasa replica for the single-user and
+  long-conversation phases; a second replica is then started for the
+  saturation phases (one replica per core). Each replica has its own SQLite
+  tracker store; a conversation is pinned to a replica by a hash of its
+  sender id (sticky sessions); both replicas share the action server. The
+  processes are the ones `make run` starts (bot.launcher.services).
+
+Raw results go to results/bench-<timestamp>.json; a table is printed.
+Everything started is stopped at the end, on error and on Ctrl-C/SIGTERM.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+from bench import loadgen, procs
+from bench.loadgen import Target
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "bench"
+REFERENCE_DIR = VAR / "reference"
+TRAIN_CACHE = VAR / "train-times.json"
+VENV_BIN = Path(sys.executable).parent
+RASA = str(VENV_BIN / "rasa")
+
+# Targets (issue 5, item 8).
+ONE_USER_P50_MS = 40.0
+ONE_USER_P95_MS = 100.0
+THROUGHPUT_RATIO = 1.5
+OPEN_LOOP_P95_MS = 150.0
+LONG_RATIO = 1.2
+RSS_LIMIT_MIB = 1.2e9 / 2**20  # 1.2 GB (decimal) = 1144 MiB
+
+START_TIMEOUT_SECONDS = 240
+
+
+class Plan:
+    """Phase lengths in seconds; --quick shrinks them for a smoke run."""
+
+    def __init__(self, quick: bool) -> None:
+        f = 0.25 if quick else 1.0
+        self.warmup_turns = 10 if quick else 30
+        self.one_user = (2.0, 20.0 * f)
+        self.closed = {10: (3.0, 25.0 * f), 50: (5.0, 25.0 * f)}
+        self.open_rate = 20.0
+        self.open = (3.0, 30.0 * f)
+        self.long_conversations = 1 if quick else 3
+        self.long_turns = 105
+        self.at = (5, 100)
+
+
+# --- small helpers -----------------------------------------------------------------------
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
+        return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    except OSError:
+        return ""
+
+
+def say(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def base_env() -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", SQLALCHEMY_SILENCE_UBER_WARNING="1")
+    return env
+
+
+class MemorySampler(threading.Thread):
+    """Samples each child's RSS once a second; keeps the maximum seen."""
+
+    def __init__(self, children: procs.Children) -> None:
+        super().__init__(daemon=True)
+        self.children = children
+        self.max_rss: Dict[str, float] = {}
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.wait(1.0):
+            for c in list(self.children.all):
+                if c.proc is not None and c.proc.poll() is None:
+                    rss = procs.status_kb(c.pid, "VmRSS") / 1024
+                    self.max_rss[c.name] = max(self.max_rss.get(c.name, 0.0), rss)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+class Budget:
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def allows(self, seconds: float) -> bool:
+        return self.left() > seconds
+
+
+# --- the systems --------------------------------------------------------------------------
+
+def ensure_reference(budget: Budget) -> Dict[str, Any]:
+    """The stock `rasa init` bot, created and trained once, then reused."""
+    models = sorted((REFERENCE_DIR / "models").glob("*.tar.gz")) if REFERENCE_DIR.exists() else []
+    info_file = REFERENCE_DIR / ".bench-init.json"
+    if models:
+        info = json.loads(info_file.read_text()) if info_file.exists() else {}
+        return {"model": str(models[-1]), "cached": True, **info}
+    busy = subprocess.run(["pgrep", "-f", "rasa train"], capture_output=True, text=True).stdout.split()
+    if busy:
+        raise RuntimeError(
+            f"a `rasa train` is running (pid {', '.join(busy)}): not starting `rasa init` (it trains) "
+            "concurrently; run again when it has finished"
+        )
+    if REFERENCE_DIR.exists():
+        shutil.rmtree(REFERENCE_DIR)  # a half-made one from an interrupted run
+    REFERENCE_DIR.mkdir(parents=True)
+    say("creating the stock bot: rasa init --no-prompt (trains it; cached for later runs)...")
+    t = time.monotonic()
+    log = VAR / "reference-init.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [RASA, "init", "--no-prompt", "--init-dir", str(REFERENCE_DIR)], cwd=VAR, env=base_env(),
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        try:
+            proc.wait(timeout=max(60.0, budget.left()))
+        except BaseException:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            shutil.rmtree(REFERENCE_DIR, ignore_errors=True)
+            raise
+    seconds = time.monotonic() - t
+    models = sorted((REFERENCE_DIR / "models").glob("*.tar.gz"))
+    if proc.returncode != 0 or not models:
+        raise RuntimeError(f"rasa init failed (log: {log})")
+    info = {"train_seconds": round(seconds, 1), "trained_at": now_iso(), "loadavg_after": procs.loadavg()}
+    info_file.write_text(json.dumps(info))
+    return {"model": str(models[-1]), "cached": False, **info}
+
+
+def stock_child(port: int, log_dir: Path) -> procs.Child:
+    return procs.Child(
+        "stock-rasa",
+        [RASA, "run", "--model", "models", "--port", str(port), "--interface", "127.0.0.1"],
+        REFERENCE_DIR, base_env(), f"http://127.0.0.1:{port}/webhooks/rest/", log_dir / "stock-rasa.log",
+    )
+
+
+class Product:
+    """Our action server and Rasa replicas, built with bot.launcher's commands."""
+
+    def __init__(self, model: str, rasa_ports: Sequence[int], action_port: int, work: Path,
+                 tf_threads: Optional[int], patches: str = "") -> None:
+        sys.path.insert(0, str(ROOT))
+        from bot import launcher  # the same commands `make run` uses
+
+        self.launcher = launcher
+        self.model = model
+        self.rasa_ports = list(rasa_ports)
+        self.action_port = action_port
+        self.work = work
+        env = base_env()
+        env.update(
+            PYTHONPATH=str(ROOT),
+            DATABASE_URL=f"sqlite:///{work / 'contracts.db'}",
+            RATE_LIMIT_MESSAGES="100000",  # the per-sender limit would throttle the load
+            ACTION_PORT=str(action_port),
+            ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}/webhook",
+            ACTION_SERVER_TOKEN="",
+            PUBLIC_HOST="127.0.0.1",
+            RASA_ENDPOINTS="endpoints.yml",
+        )
+        env.pop("RASA_JWT_SECRET", None)
+        if tf_threads:
+            env["TF_INTRA_OP_PARALLELISM_THREADS"] = str(tf_threads)
+            env["TF_INTER_OP_PARALLELISM_THREADS"] = str(tf_threads)
+        if patches:  # bench/experiments: prototypes of proposed fixes, never the product itself
+            env["PYTHONPATH"] = f"{ROOT / 'bench' / 'experiments'}{os.pathsep}{ROOT}"
+            env["BENCH_PATCHES"] = patches
+        self.env = env
+
+    def prepare(self) -> None:
+        conf = self.launcher.settings({**self.env, "RASA_PORT": str(self.rasa_ports[0])})
+        self.launcher.prepare_database(self.launcher.child_environment({**self.env, **conf}))
+
+    def _services(self, index: int) -> Dict[str, Any]:
+        environ = {**self.env, "RASA_PORT": str(self.rasa_ports[index]),
+                   "TRACKER_DB": str(self.work / f"trackers-{index + 1}.db")}
+        conf = self.launcher.settings(environ)
+        env = {**self.launcher.child_environment({**environ, **conf}), **environ, **conf}
+        return {"env": env, "by_name": {s.name: s for s in self.launcher.services(self.model, conf)}}
+
+    def action_child(self, log_dir: Path) -> procs.Child:
+        s = self._services(0)
+        svc = s["by_name"]["action server"]
+        return procs.Child("actions", svc.command, ROOT, s["env"], svc.health_url, log_dir / "actions.log")
+
+    def rasa_child(self, index: int, log_dir: Path) -> procs.Child:
+        s = self._services(index)
+        svc = s["by_name"]["Rasa server"]
+        return procs.Child(
+            f"rasa-{index + 1}", svc.command + ["--interface", "127.0.0.1"], ROOT, s["env"],
+            f"http://127.0.0.1:{self.rasa_ports[index]}/webhooks/rest/", log_dir / f"rasa-{index + 1}.log",
+        )
+
+    def rest_url(self, index: int) -> str:
+        return f"http://127.0.0.1:{self.rasa_ports[index]}/webhooks/rest/webhook"
+
+
+# --- phases ---------------------------------------------------------------------------------
+
+class Runner:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.plan = Plan(args.quick)
+        self.budget = Budget(args.budget)
+        self.children = procs.Children()
+        self.sampler = MemorySampler(self.children)
+        self.run_id = dt.datetime.now().strftime("%H%M%S")
+        self.log_dir = VAR / "logs"
+        self.results: Dict[str, Any] = {"systems": {}, "skipped": []}
+
+    # each phase: run the coroutine, record CPU use and the samples
+    def phase(self, system: str, name: str, seconds: float, make: Callable[[], Any]) -> Optional[Dict]:
+        if not self.budget.allows(seconds + 30):
+            self.results["skipped"].append(f"{system}/{name}: time budget")
+            say(f"{system}: {name} skipped (time budget)")
+            return None
+        say(f"{system}: {name} (~{seconds:.0f}s)...")
+        with procs.CpuWindow(self.children.pids) as cpu:
+            summary, samples = asyncio.run(make())
+        summary["cpu"] = cpu.result
+        summary["samples"] = [
+            [round(s.start, 4), round(s.latency * 1000, 2), int(s.ok), s.turn, s.replica, s.error]
+            for s in samples
+        ]
+        self.results["systems"].setdefault(system, {}).setdefault("phases", {})[name] = summary
+        brief = {k: summary.get(k) for k in ("ok", "errors", "p50_ms", "p95_ms", "throughput_msg_s")}
+        say(f"{system}: {name}: " + ", ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}"
+                                             for k, v in brief.items() if v is not None))
+        return summary
+
+    def warm_up(self, target: Target, script: loadgen.Script, label: str) -> None:
+        """A few turns on each replica so lazy initialisation is not measured."""
+        async def go() -> None:
+            async with loadgen.new_session(1) as session:
+                for r in range(len(target.rest_urls)):
+                    one = Target([target.rest_urls[r]])
+                    for i in range(self.plan.warmup_turns):
+                        await loadgen.send(session, one, f"bench-{self.run_id}-warm{label}{r}-{i // 5}", script.turn(i // 5, i % 5))
+        asyncio.run(go())
+
+    def standard_phases(self, system: str, script: loadgen.Script, single: Target,
+                        multi: Optional[Target], between: Optional[Callable[[], Target]] = None) -> None:
+        p = self.plan
+        run = self.run_id
+        self.phase(system, "one_user", sum(p.one_user),
+                   lambda: loadgen.closed_loop(single, script, 1, p.one_user[1], p.one_user[0], run, f"{system}-1u"))
+        long_seconds = p.long_conversations * p.long_turns * 0.15 + 5
+        self.phase(system, "long_conversation", long_seconds,
+                   lambda: loadgen.long_conversations(single, script, p.long_conversations, p.long_turns, run,
+                                                      f"{system}-long", at=p.at,
+                                                      deadline=time.monotonic() + max(30.0, self.budget.left() - 60)))
+        if between is not None:
+            multi = between()
+        assert multi is not None
+        for users, (warm, dur) in p.closed.items():
+            self.phase(system, f"closed_{users}", warm + dur,
+                       lambda users=users, warm=warm, dur=dur: loadgen.closed_loop(
+                           multi, script, users, dur, warm, run, f"{system}-c{users}"))
+        warm, dur = p.open
+        self.phase(system, f"open_{p.open_rate:g}", warm + dur,
+                   lambda: loadgen.open_loop(multi, script, p.open_rate, dur, warm, run, f"{system}-o"))
+
+    def memory(self, system: str, children: Sequence[procs.Child]) -> None:
+        out = {}
+        for c in children:
+            if c.proc is not None and c.proc.poll() is None:
+                m = procs.memory(c.pid)
+                m["max_sampled_rss_mib"] = self.sampler.max_rss.get(c.name)
+                m["load_seconds"] = None if c.ready_after is None else round(c.ready_after, 1)
+                out[c.name] = m
+        self.results["systems"].setdefault(system, {})["processes"] = out
+
+    # --- the stock bot
+    def run_stock(self) -> None:
+        ref = ensure_reference(self.budget)
+        self.results["systems"].setdefault("stock", {})["reference"] = ref
+        self.results["systems"]["stock"]["training"] = {
+            "seconds": ref.get("train_seconds"),
+            "how": "timed `rasa init --no-prompt` (scaffold + train) when the cached reference was created"
+                   + ("" if not ref.get("cached") else f" at {ref.get('trained_at', '?')}"),
+        }
+        port = self.args.stock_port
+        child = self.children.start(stock_child(port, self.log_dir))
+        say(f"stock: starting `rasa run` on :{port}...")
+        try:
+            self.children.wait_healthy([child], START_TIMEOUT_SECONDS)
+            say(f"stock: ready after {child.ready_after:.1f}s")
+            target = Target([f"http://127.0.0.1:{port}/webhooks/rest/webhook"])
+            self.warm_up(target, loadgen.STOCK, "s")
+            self.standard_phases("stock", loadgen.STOCK, target, target)
+            self.memory("stock", [child])
+        finally:
+            self.children.stop([child])
+
+    # --- our product
+    def run_product(self) -> None:
+        a = self.args
+        work = VAR / f"work-{self.run_id}"
+        work.mkdir(parents=True, exist_ok=True)
+        product = Product(a.model, [a.rasa_port + i for i in range(a.replicas)], a.action_port, work, a.tf_threads,
+                          a.patches)
+        self.results["systems"].setdefault("product", {})["training"] = training_time(a.model)
+        self.results["systems"]["product"]["topology"] = {
+            "replicas": a.replicas, "rest_urls": [product.rest_url(i) for i in range(a.replicas)],
+            "routing": "crc32(sender) % replicas (sticky)", "tracker_store": "SQLite, one file per replica",
+            "action_servers": 1, "tf_threads": a.tf_threads,
+            "experimental_patches": a.patches or None,
+        }
+        started: List[procs.Child] = []
+        try:
+            say("product: migrating and seeding a throwaway contracts database...")
+            product.prepare()
+            actions = self.children.start(product.action_child(self.log_dir))
+            rasa1 = self.children.start(product.rasa_child(0, self.log_dir))
+            started += [actions, rasa1]
+            say(f"product: starting the action server (:{a.action_port}) and replica 1 (:{a.rasa_port})...")
+            self.children.wait_healthy([actions, rasa1], START_TIMEOUT_SECONDS)
+            say(f"product: replica 1 ready after {rasa1.ready_after:.1f}s")
+            single = Target([product.rest_url(0)])
+            self.warm_up(single, loadgen.FAQ, "p")
+
+            def second_replica() -> Target:
+                if a.replicas < 2:
+                    return single
+                # the single-replica open loop too, for comparison (not a target)
+                warm, dur = self.plan.open
+                self.phase("product", f"open_{self.plan.open_rate:g}_1replica", warm + dur,
+                           lambda: loadgen.open_loop(single, loadgen.FAQ, self.plan.open_rate, dur, warm,
+                                                     self.run_id, "product-o1"))
+                extra = [self.children.start(product.rasa_child(i, self.log_dir)) for i in range(1, a.replicas)]
+                started.extend(extra)
+                say(f"product: starting {len(extra)} more replica(s)...")
+                self.children.wait_healthy(extra, START_TIMEOUT_SECONDS)
+                for c in extra:
+                    say(f"product: {c.name} ready after {c.ready_after:.1f}s")
+                multi = Target([product.rest_url(i) for i in range(a.replicas)])
+                self.warm_up(multi, loadgen.FAQ, "m")
+                return multi
+
+            self.standard_phases("product", loadgen.FAQ, single, None, between=second_replica)
+            self.memory("product", started)
+        finally:
+            self.children.stop(list(reversed(started)))
+            if not a.keep_work:
+                shutil.rmtree(work, ignore_errors=True)
+
+    def run(self) -> Dict[str, Any]:
+        self.results["meta"] = {
+            "started": now_iso(), "git": git_commit(), "model": self.args.model, "quick": self.args.quick,
+            "machine": procs.machine(), "budget_s": self.args.budget, "argv": sys.argv[1:],
+        }
+        self.sampler.start()
+        try:
+            if not self.args.skip_stock:
+                self.run_stock()
+            if not self.args.skip_product:
+                self.run_product()
+        finally:
+            self.sampler.stop()
+            self.children.stop_all()
+            self.results["meta"]["finished"] = now_iso()
+            self.results["meta"]["loadavg_end"] = procs.loadavg()
+        return self.results
+
+
+# --- training time ----------------------------------------------------------------------------
+
+def model_key(model: str) -> str:
+    return Path(model).name
+
+
+def training_time(model: str) -> Dict[str, Any]:
+    """How long the product model took to train: a `<model>.train.json` written
+    next to the model (proposed for scripts/train.sh), else a value this bench
+    measured with --train, else unknown."""
+    sidecar = Path(model).with_name(Path(model).name.replace(".tar.gz", "") + ".train.json")
+    if sidecar.exists():
+        try:
+            data = json.loads(sidecar.read_text())
+            return {"seconds": data.get("seconds"), "how": f"recorded by training ({sidecar.name})", **data}
+        except ValueError:
+            pass
+    if TRAIN_CACHE.exists():
+        cache = json.loads(TRAIN_CACHE.read_text())
+        if model_key(model) in cache:
+            return {**cache[model_key(model)], "how": "measured by `python -m bench --train` (cached)"}
+    return {"seconds": None, "how": "not recorded: run `python -m bench --train` once (5-15 min) "
+                                    "or have scripts/train.sh write <model>.train.json"}
+
+
+def measure_training(model: str) -> Dict[str, Any]:
+    """Time `rasa train` of the project model into a temp dir (not the models/ cache)."""
+    busy = subprocess.run(["pgrep", "-f", "rasa train"], capture_output=True, text=True).stdout.split()
+    if busy:
+        raise RuntimeError(f"a `rasa train` is already running (pid {', '.join(busy)}); try later")
+    out_dir = VAR / "train-tmp"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True)
+    env = base_env()
+    env["PYTHONPATH"] = str(ROOT)
+    say("training the project model into var/bench/train-tmp (5-15 min)...")
+    load = procs.loadavg()
+    t = time.monotonic()
+    with open(VAR / "train.log", "wb") as log:
+        proc = subprocess.Popen(
+            [RASA, "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
+             "--out", str(out_dir), "--fixed-model-name", "bench"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            code = proc.wait()
+        except BaseException:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
+        finally:
+            shutil.rmtree(out_dir, ignore_errors=True)
+    if code != 0:
+        raise RuntimeError(f"rasa train failed (var/bench/train.log)")
+    result = {"seconds": round(time.monotonic() - t, 1), "measured_at": now_iso(),
+              "loadavg_before": load, "loadavg_after": procs.loadavg()}
+    cache = json.loads(TRAIN_CACHE.read_text()) if TRAIN_CACHE.exists() else {}
+    cache[model_key(model)] = result
+    TRAIN_CACHE.write_text(json.dumps(cache, indent=1))
+    return result
+
+
+# --- verdicts and the table --------------------------------------------------------------------
+
+def _get(d: Dict, *path: str) -> Any:
+    for p in path:
+        if not isinstance(d, dict) or p not in d:
+            return None
+        d = d[p]
+    return d
+
+
+def _fmt(v: Any, digits: int = 1) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def saturated(system: Dict) -> Optional[float]:
+    values = [p.get("throughput_msg_s") for n, p in (system.get("phases") or {}).items() if n.startswith("closed_")]
+    values = [v for v in values if v is not None]
+    return max(values) if values else None
+
+
+def verdicts(results: Dict) -> List[Dict]:
+    prod = results["systems"].get("product", {})
+    stock = results["systems"].get("stock", {})
+    out = []
+
+    def add(name: str, measured: str, threshold: str, ok: Optional[bool]) -> None:
+        out.append({"target": name, "measured": measured, "threshold": threshold,
+                    "verdict": "N/A" if ok is None else ("PASS" if ok else "FAIL")})
+
+    one = _get(prod, "phases", "one_user")
+    if one and one.get("ok"):
+        add("one user p50 (FAQ, 1 replica)", f"{one['p50_ms']:.1f} ms", f"<= {ONE_USER_P50_MS:.0f} ms",
+            one["p50_ms"] <= ONE_USER_P50_MS)
+        add("one user p95 (FAQ, 1 replica)", f"{one['p95_ms']:.1f} ms", f"<= {ONE_USER_P95_MS:.0f} ms",
+            one["p95_ms"] <= ONE_USER_P95_MS)
+    else:
+        add("one user p50/p95", "not measured", "", None)
+    ours, theirs = saturated(prod), saturated(stock)
+    if ours and theirs:
+        add("saturated throughput vs stock", f"{ours:.1f} vs {theirs:.1f} msg/s = {ours / theirs:.2f}x",
+            f">= {THROUGHPUT_RATIO}x", ours >= THROUGHPUT_RATIO * theirs)
+    else:
+        add("saturated throughput vs stock", "not measured", f">= {THROUGHPUT_RATIO}x", None)
+    opened = [(n, p) for n, p in (prod.get("phases") or {}).items() if n.startswith("open_") and "1replica" not in n]
+    if opened and opened[0][1].get("ok"):
+        p = opened[0][1]
+        add(f"open loop {p['target_rate_msg_s']:g} msg/s p95", f"{p['p95_ms']:.1f} ms", f"<= {OPEN_LOOP_P95_MS:.0f} ms",
+            p["p95_ms"] <= OPEN_LOOP_P95_MS and p["errors"] == 0)
+    else:
+        add("open loop p95", "not measured", f"<= {OPEN_LOOP_P95_MS:.0f} ms", None)
+    long = _get(prod, "phases", "long_conversation")
+    if long and long.get("ratio_last_first") is not None:
+        add("turn 100 vs turn 5 (p50)",
+            f"{long['at']['100']['p50_ms']:.1f} vs {long['at']['5']['p50_ms']:.1f} ms = {long['ratio_last_first']:.2f}x",
+            f"<= {LONG_RATIO}x", long["ratio_last_first"] <= LONG_RATIO)
+    else:
+        add("turn 100 vs turn 5", "not measured", f"<= {LONG_RATIO}x", None)
+    rasa = {n: p for n, p in (prod.get("processes") or {}).items() if n.startswith("rasa")}
+    if rasa:
+        worst = max(max(p["peak_rss_mib"], p["rss_mib"]) for p in rasa.values())
+        add("RSS per Rasa process (peak)", ", ".join(f"{n} {p['peak_rss_mib']:.0f} MiB" for n, p in rasa.items()),
+            f"<= {RSS_LIMIT_MIB:.0f} MiB (1.2 GB)", worst <= RSS_LIMIT_MIB)
+    else:
+        add("RSS per Rasa process", "not measured", "<= 1.2 GB", None)
+    return out
+
+
+def table(results: Dict) -> str:
+    lines = []
+    head = f"{'system':<8} {'phase':<22} {'ok':>6} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'msg/s':>7} {'srv cores':>9} {'other cores':>11}"
+    lines += [head, "-" * len(head)]
+    for sname, system in results["systems"].items():
+        for pname, p in (system.get("phases") or {}).items():
+            if pname == "long_conversation":
+                continue
+            cpu = p.get("cpu", {})
+            lines.append(
+                f"{sname:<8} {pname:<22} {p['ok']:>6} {p['errors'] + p['degraded']:>4} {_fmt(p['p50_ms']):>8} "
+                f"{_fmt(p['p95_ms']):>8} {_fmt(p['p99_ms']):>8} {_fmt(p.get('throughput_msg_s')):>7} "
+                f"{_fmt(cpu.get('servers_cores'), 2):>9} {_fmt(cpu.get('other_cores'), 2):>11}"
+            )
+    lines.append("")
+    lines.append("long conversations (p50 over turns n-2..n+2 of every conversation):")
+    for sname, system in results["systems"].items():
+        long = _get(system, "phases", "long_conversation")
+        if long:
+            at = long["at"]
+            curve = ", ".join(f"{k}: {v:.0f}" for k, v in long["p50_ms_by_turn_block"].items())
+            lines.append(f"  {sname:<8} turn 5 {_fmt(at['5']['p50_ms'])} ms, turn 100 {_fmt(at['100']['p50_ms'])} ms, "
+                         f"ratio {_fmt(long.get('ratio_last_first'), 2)}  [{curve}]")
+    lines.append("")
+    lines.append("processes (RSS now / peak, MiB; load = process start -> health OK):")
+    for sname, system in results["systems"].items():
+        for pname, p in (system.get("processes") or {}).items():
+            lines.append(f"  {sname:<8} {pname:<12} RSS {p['rss_mib']:.0f} / peak {p['peak_rss_mib']:.0f}   "
+                         f"load {_fmt(p.get('load_seconds'))} s")
+        tr = system.get("training")
+        if tr:
+            lines.append(f"  {sname:<8} training     {_fmt(tr.get('seconds'))} s  ({tr.get('how')})")
+    lines.append("")
+    lines.append("targets:")
+    for v in results.get("targets", []):
+        lines.append(f"  [{v['verdict']:<4}] {v['target']:<34} {v['measured']}  (target {v['threshold']})")
+    if results.get("skipped"):
+        lines.append("skipped: " + "; ".join(results["skipped"]))
+    m = results["meta"]["machine"]
+    patches = _get(results, "systems", "product", "topology", "experimental_patches")
+    if patches:
+        lines.append(f"EXPERIMENT: product patched with bench/experiments ({patches}); not the product as shipped")
+    lines.append(f"machine: {m['nproc']} cpu {m['cpu_model']}, {m['mem_total_gib']} GiB; "
+                 f"load at start {m['loadavg']}, at end {results['meta'].get('loadavg_end')}")
+    return "\n".join(lines)
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+def model_default() -> str:
+    return subprocess.run([str(ROOT / "scripts" / "model_path.sh")], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def wait_quiet(limit: float, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while procs.loadavg()[0] > limit and time.monotonic() < deadline:
+        say(f"waiting for a quieter machine: load {procs.loadavg()} (> {limit}); up to {deadline - time.monotonic():.0f}s more")
+        time.sleep(15)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", help="product model (default: scripts/model_path.sh)")
+    parser.add_argument("--quick", action="store_true", help="short phases: a smoke run, not a measurement")
+    parser.add_argument("--budget", type=float, default=float(os.environ.get("BENCH_BUDGET", "840")),
+                        help="seconds for the whole run; phases that would overrun are skipped")
+    parser.add_argument("--replicas", type=int, default=2, help="product replicas for the saturation phases")
+    parser.add_argument("--tf-threads", type=int, default=None,
+                        help="TF intra/inter-op threads per product replica (default: TensorFlow's)")
+    parser.add_argument("--stock-port", type=int, default=37005)
+    parser.add_argument("--rasa-port", type=int, default=37006, help="first product replica; replica i on +i")
+    parser.add_argument("--action-port", type=int, default=37055)
+    parser.add_argument("--skip-stock", action="store_true")
+    parser.add_argument("--skip-product", action="store_true")
+    parser.add_argument("--patches", default="",
+                        help="EXPERIMENT: comma-separated prototypes from bench/experiments applied to the product "
+                             "(events,validate,broker,sqlite,actionpool); results are then not the product's")
+    parser.add_argument("--keep-work", action="store_true", help="keep var/bench/work-* (tracker DBs)")
+    parser.add_argument("--wait-quiet", type=float, default=float(os.environ.get("BENCH_WAIT_QUIET", "0")),
+                        help="first wait up to this many seconds for the 1-minute load to drop below 0.7")
+    parser.add_argument("--train", action="store_true",
+                        help="only time a `rasa train` of the project model into a temp dir (slow), and cache it")
+    parser.add_argument("--out", default=str(ROOT / "results"))
+    args = parser.parse_args(argv)
+    args.model = str(Path(args.model or model_default()).resolve())
+    if not Path(args.model).exists():
+        parser.error(f"no model at {args.model}: run `make train`")
+    VAR.mkdir(parents=True, exist_ok=True)
+
+    def on_term(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+
+    if args.train:
+        print(json.dumps(measure_training(args.model), indent=1))
+        return 0
+
+    ports = [args.stock_port, args.action_port] + [args.rasa_port + i for i in range(args.replicas)]
+    taken = [p for p in ports if not procs.port_free(p)]
+    if taken:
+        print(f"ports in use: {taken} (choose others with --stock-port/--rasa-port/--action-port)", file=sys.stderr)
+        return 2
+    if args.wait_quiet:
+        wait_quiet(0.7, args.wait_quiet)
+    runner = Runner(args)
+    code = 0
+    try:
+        results = runner.run()
+    except KeyboardInterrupt:
+        say("interrupted: every process the bench started has been stopped")
+        results, code = runner.results, 130
+        results["interrupted"] = True
+    except RuntimeError as exc:
+        print(f"bench failed: {exc}", file=sys.stderr)
+        results, code = runner.results, 1
+        results["error"] = str(exc)
+    results["targets"] = verdicts(results)
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = out_dir / f"bench-{stamp}.json"
+    path.write_text(json.dumps(results, indent=1, default=str))
+    print()
+    print(table(results))
+    print(f"\nraw results: {path}")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

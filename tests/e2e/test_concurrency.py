@@ -1,0 +1,101 @@
+"""Load: 200 simultaneous conversations x 10 turns over REST against the stack
+`make run` starts (the shared `stack` fixture: one Rasa server, SQLite tracker
+store, in-memory lock store).
+
+Every turn must be answered (HTTP 200, non-empty) with the answer to *that*
+turn: the ten questions have deterministic, distinct answers, so a reply that
+belongs to another turn (or another conversation) is caught. The REST channel's
+per-sender rate limit (RATE_LIMIT_MESSAGES, 30 a minute) is not reached: each
+sender sends 10 messages, one after the other.
+"""
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+from typing import Dict, List, Tuple
+
+import aiohttp
+
+from bot.contacts import contacts
+
+PHONES = contacts()
+CONVERSATIONS = 200
+TOTAL_TIMEOUT_SECONDS = 900  # the whole run; measured ~2-3 minutes on 2 cores
+TURN_TIMEOUT_SECONDS = 300
+
+# (message, text only its answer contains). The transfer question goes last:
+# its answer asks a follow-up question (the sale date).
+TURNS: List[Tuple[str, str]] = [
+    ("hello", "How can I help?"),
+    ("is a rental covered while my car's in the shop?", "Basic Guard doesn't include rental reimbursement"),
+    ("can I get repairs done in Canada?", "U.S. or Canada"),
+    ("how do I cancel and get my money back?", PHONES["cancel_phone"]),
+    ("my car got totaled, what do I do now", PHONES["gap_phone"]),
+    ("does the mechanic need approval before starting?", "Authorization from Ally must be obtained"),
+    ("I forgot my invest username", PHONES["invest_phone"]),
+    ("road trip breakdown, do you cover the hotel?", "Kansas"),
+    ("are you a real person?", "virtual assistant"),
+    ("I sold my car, how do i transfer my contract", "within 30 days"),
+]
+
+
+async def _conversation(
+    session: aiohttp.ClientSession, url: str, sender: str
+) -> List[Tuple[int, str, float]]:
+    """(HTTP status, reply text, seconds) for each turn, in order."""
+    out = []
+    for message, _ in TURNS:
+        started = time.perf_counter()
+        async with session.post(url, json={"sender": sender, "message": message}) as resp:
+            status = resp.status
+            body = await resp.json(content_type=None)
+        text = "\n".join(r.get("text", "") for r in body) if isinstance(body, list) else ""
+        out.append((status, text, time.perf_counter() - started))
+    return out
+
+
+async def _load(url: str, senders: List[str]) -> List[List[Tuple[int, str, float]]]:
+    connector = aiohttp.TCPConnector(limit=len(senders))  # truly simultaneous: one connection each
+    timeout = aiohttp.ClientTimeout(total=TURN_TIMEOUT_SECONDS)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        return await asyncio.wait_for(
+            asyncio.gather(*(_conversation(session, url, s) for s in senders)),
+            timeout=TOTAL_TIMEOUT_SECONDS,
+        )
+
+
+def test_the_expected_answers_are_distinct() -> None:
+    expected = [e for _, e in TURNS]
+    assert len(set(expected)) == len(expected)
+
+
+def test_200_simultaneous_conversations_of_10_turns(stack) -> None:
+    senders = [f"load-{i:03d}-{uuid.uuid4().hex[:12]}" for i in range(CONVERSATIONS)]
+    started = time.perf_counter()
+    results = asyncio.run(_load(stack.rest_url, senders))
+    elapsed = time.perf_counter() - started
+
+    latencies = sorted(seconds for conv in results for _, _, seconds in conv)
+    summary: Dict[str, float] = {
+        "turns": len(latencies),
+        "total_s": round(elapsed, 1),
+        "turns_per_s": round(len(latencies) / elapsed, 1),
+        "p50_s": round(statistics.median(latencies), 2),
+        "p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 2),
+        "max_s": round(latencies[-1], 2),
+    }
+    print(f"\nconcurrency: {summary}")
+
+    problems = []
+    for sender, conv in zip(senders, results):
+        assert len(conv) == len(TURNS)
+        for turn, ((message, expected), (status, text, _)) in enumerate(zip(TURNS, conv)):
+            others = [e for j, (_, e) in enumerate(TURNS) if j != turn and e in text]
+            if status != 200 or not text.strip() or expected not in text or others:
+                why = "wrong answer" if expected not in text else f"also contains {others}"
+                problems.append(f"{sender} turn {turn + 1} {message!r}: HTTP {status}, {why}: {text!r}")
+    assert not problems, f"{len(problems)} bad turns of {len(latencies)} ({summary}):\n" + "\n".join(
+        problems[:20]
+    )

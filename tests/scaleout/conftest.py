@@ -1,0 +1,109 @@
+"""Scale-out fixtures: the project's PostgreSQL and Redis (scripts/services.sh
+starts them, installing them first if needed) with throwaway databases.
+
+- ``cluster``: the `make topology` processes (two Rasa replicas, two action
+  servers, production endpoints) on ports 17005-6 / 17055-6, sharing one
+  tracker database, one contracts database and Redis.
+- ``db`` / ``demo_db``: override the SQLite fixtures of tests/conftest.py with
+  a fresh migrated PostgreSQL database per test, so the contracts-DB tests of
+  tests/bot/ can be run again here against PostgreSQL.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.db.engine import reset_engine_cache  # noqa: E402
+from bot.db.migrate import upgrade  # noqa: E402
+from scripts import topology  # noqa: E402
+
+TODAY = "2026-11-24"
+RASA_PORTS = (17005, 17006)
+ACTION_PORTS = (17055, 17056)
+
+
+def _name(kind: str) -> str:
+    return f"test_{kind}_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+def services() -> Dict[str, str]:
+    """PostgreSQL + Redis running (started here if they are not); their settings."""
+    return topology.start_services()
+
+
+@dataclass(frozen=True)
+class Cluster:
+    rest_urls: List[str]
+    env: Dict[str, str]  # production environment: DATABASE_URL etc. for `python -m bot`
+    tracker_url: str
+
+    def cli(self, *args: str) -> str:
+        return topology.run_cli(self.env, *args)
+
+
+@pytest.fixture(scope="session")
+def cluster(services: Dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    out = subprocess.run(["scripts/model_path.sh"], cwd=ROOT, capture_output=True, text=True, check=True)
+    model = ROOT / out.stdout.strip()
+    if not model.exists():
+        pytest.fail(f"no trained model at {model}: run `make train` (make test does)")
+    trackers, contracts = _name("scaleout_trackers"), _name("scaleout_contracts")
+    topology.create_database(services, trackers)
+    topology.create_database(services, contracts)
+    env = topology.production_env(services, trackers, contracts)
+    env.update(ASSISTANT_TODAY=TODAY, ACTION_SERVER_TOKEN=uuid.uuid4().hex)
+    cluster = topology.Topology(
+        str(model), env, RASA_PORTS, ACTION_PORTS, tmp_path_factory.mktemp("topology")
+    )
+    try:
+        topology.prepare_contracts_db(env)
+        cluster.start()
+        yield Cluster(cluster.rest_urls, env, topology.postgres_url(services, trackers))
+    finally:
+        cluster.stop()
+        topology.drop_database(services, trackers)
+        topology.drop_database(services, contracts)
+
+
+@pytest.fixture(scope="session")
+def pg_template(services: Dict[str, str]) -> Iterator[str]:
+    """A migrated, empty database that each test's database is copied from."""
+    name = _name("repo_template")
+    url = topology.create_database(services, name)
+    try:
+        upgrade(url)
+        reset_engine_cache()  # no open connection may remain on a template
+        yield name
+    finally:
+        reset_engine_cache()
+        topology.drop_database(services, name)
+
+
+@pytest.fixture
+def db(
+    isolated_database_url: str,  # tests/conftest.py's autouse fixture runs first; we replace its URL
+    services: Dict[str, str],
+    pg_template: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[str]:
+    """An empty, migrated PostgreSQL database; returns its URL (also in DATABASE_URL)."""
+    name = _name("repo")
+    url = topology.create_database(services, name, template=pg_template)
+    monkeypatch.setenv("DATABASE_URL", url)
+    reset_engine_cache()
+    try:
+        yield url
+    finally:
+        reset_engine_cache()
+        topology.drop_database(services, name)
