@@ -12,10 +12,11 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
+
+from bot.health import responds
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -106,14 +107,6 @@ def services(model: str, conf: Dict[str, str]) -> List[Service]:
     return out
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return resp.status == 200
-    except Exception:
-        return False
-
-
 class Supervisor:
     def __init__(self, env: Dict[str, str]) -> None:
         self.env = env
@@ -132,7 +125,7 @@ class Supervisor:
             for service, proc in self.children:
                 if proc.poll() is not None:
                     return f"{service.name} exited with code {proc.returncode}"
-            pending = [s for s in pending if not _healthy(s.health_url)]
+            pending = [s for s in pending if not responds(s.health_url)]
             if pending:
                 time.sleep(0.5)
         return f"timed out waiting for {', '.join(s.name for s in pending)}" if pending else None

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.health import current_model
 from bot.nlu.evaluate import load_examples, predict, score
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,8 +21,7 @@ OFF_TOPIC_TARGET = 0.90
 
 
 def model_path() -> str:
-    out = subprocess.run(["scripts/model_path.sh"], cwd=ROOT, capture_output=True, text=True, check=True)
-    path = ROOT / out.stdout.strip()
+    path = current_model()
     assert path.exists(), f"no trained model at {path}: run `make train`"
     return str(path)
 

@@ -44,6 +44,8 @@ from bot.identity import mask_phone
 from bot.server.guard import guarded, install_failure_watch
 
 log = logging.getLogger(__name__)
+# Twilio gives up on a webhook after 15 s: answer (at worst with the guard's notice) before that.
+SMS_REPLY_TIMEOUT_SECONDS = 12.0
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 # Twilio sends a few dozen fields; far more is not Twilio.
@@ -223,7 +225,9 @@ class SmsInput(InputChannel):
         # The guard every channel shares: rate limits, timeouts, and a notice
         # with the phone numbers when the bot fails or stays silent.
         install_failure_watch()
-        webhook = SmsWebhook(self.settings, guarded(on_new_message), self.choices, self.opt_outs)
+        webhook = SmsWebhook(
+            self.settings, guarded(on_new_message, SMS_REPLY_TIMEOUT_SECONDS), self.choices, self.opt_outs
+        )
         sms_webhook = Blueprint("sms_webhook", __name__)
 
         @sms_webhook.route("/", methods=["GET"])

@@ -105,9 +105,14 @@ async def _say(channel: OutputChannel, recipient: Text, key: str) -> None:
 
 
 async def handle_safely(
-    on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    message: UserMessage,
+    timeout: Optional[float] = None,
 ) -> None:
-    """Run Rasa's handler for ``message``; never leave the customer without an answer."""
+    """Run Rasa's handler for ``message``; never leave the customer without an answer.
+
+    ``timeout`` (default MESSAGE_TIMEOUT_SECONDS) bounds the customer's wait.
+    """
     channel = message.input_channel or "unknown"
     started = time.perf_counter()
     if not RATE_LIMITER.allow(message.sender_id):
@@ -124,7 +129,7 @@ async def handle_safely(
     _failures.reset(token)
     outcome = "ok"
     try:
-        await asyncio.wait_for(asyncio.shield(task), timeout=MESSAGE_TIMEOUT_SECONDS)
+        await asyncio.wait_for(asyncio.shield(task), timeout=timeout or MESSAGE_TIMEOUT_SECONDS)
     except asyncio.TimeoutError:
         outcome = "timeout"
     except Exception as exc:
@@ -142,8 +147,10 @@ async def handle_safely(
     metrics.LATENCY.labels(channel).observe(time.perf_counter() - started)
 
 
-def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[None]]:
+def guarded(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]], timeout: Optional[float] = None
+) -> Callable[[UserMessage], Awaitable[None]]:
     async def handler(message: UserMessage) -> None:
-        await handle_safely(on_new_message, message)
+        await handle_safely(on_new_message, message, timeout)
 
     return handler

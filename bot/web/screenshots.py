@@ -14,13 +14,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
 from playwright.sync_api import Browser, sync_playwright
 
+from bot.health import current_model, responds
 from bot.web.browser import Chat, launch
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,17 +30,8 @@ OWN_PORTS = {"RASA_PORT": "25105", "ACTION_PORT": "25155", "WEB_PORT": "28180"}
 START_TIMEOUT_SECONDS = 300
 
 
-def _up(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
-
-
 def _model() -> str:
-    out = subprocess.run(["scripts/model_path.sh"], cwd=ROOT, capture_output=True, text=True, check=True)
-    model = ROOT / out.stdout.strip()
+    model = current_model()
     if not model.exists():
         sys.exit(f"no trained model at {model}: run `make train` first")
     return str(model)
@@ -49,7 +40,7 @@ def _model() -> str:
 @contextmanager
 def running_stack(web_url: str, rasa_url: str) -> Iterator[str]:
     """The web app's URL: the given stack if it is up, else one started here."""
-    if _up(web_url + "/health") and _up(rasa_url + "/"):
+    if responds(web_url + "/health") and responds(rasa_url + "/"):
         print(f"using the running stack at {web_url}")
         yield web_url
         return
@@ -79,7 +70,7 @@ def running_stack(web_url: str, rasa_url: str) -> Iterator[str]:
 
 def _wait_for(proc: subprocess.Popen, urls: List[str], tmp: str) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while not all(_up(u) for u in urls):
+    while not all(responds(u) for u in urls):
         if proc.poll() is not None or time.monotonic() > deadline:
             log = (Path(tmp) / "stack.log").read_text()[-3000:]
             raise SystemExit(f"the stack did not start:\n{log}")

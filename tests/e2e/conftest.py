@@ -10,12 +10,13 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator
 
 import pytest
+
+from bot.health import current_model, responds
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-24"
@@ -34,19 +35,10 @@ class Stack:
 
 
 def _model_path() -> str:
-    out = subprocess.run(["scripts/model_path.sh"], cwd=ROOT, capture_output=True, text=True, check=True)
-    model = ROOT / out.stdout.strip()
+    model = current_model()
     if not model.exists():
         pytest.fail(f"no trained model at {model}: run `make train` (make test does)")
     return str(model)
-
-
-def _up(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return resp.status == 200
-    except Exception:
-        return False
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +66,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "web": f"http://127.0.0.1:{ports['WEB_PORT']}",
     }
     deadline = time.monotonic() + 300
-    while not (_up(urls["rasa"] + "/") and _up(urls["action"] + "/health")):
+    while not (responds(urls["rasa"] + "/") and responds(urls["action"] + "/health")):
         if proc.poll() is not None or time.monotonic() > deadline:
             log.close()
             pytest.fail("stack did not start:\n" + (tmp / "stack.log").read_text()[-4000:])

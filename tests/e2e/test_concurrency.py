@@ -2,9 +2,11 @@
 `make run` starts (the shared `stack` fixture: one Rasa server, SQLite tracker
 store, in-memory lock store).
 
-Every turn must be answered (HTTP 200, non-empty) with the answer to *that*
-turn: the ten questions have deterministic, distinct answers, so a reply that
-belongs to another turn (or another conversation) is caught. The REST channel's
+Every turn must be answered (HTTP 200, non-empty, not rate-limited) with the
+answer to *that* turn: the ten questions have deterministic, distinct answers,
+so a reply that belongs to another turn (or another conversation) is caught.
+Throughput, latency and the number of turns the guard marked degraded are
+printed (`pytest -s`). The REST channel's
 per-sender rate limit (RATE_LIMIT_MESSAGES, 30 a minute) is not reached: each
 sender sends 10 messages, one after the other.
 """
@@ -18,27 +20,29 @@ from typing import Dict, List, Tuple
 
 import aiohttp
 
-from bot.contacts import contacts
-
-PHONES = contacts()
+from bot.messages import render
 CONVERSATIONS = 200
-TOTAL_TIMEOUT_SECONDS = 900  # the whole run; measured ~2-3 minutes on 2 cores
-TURN_TIMEOUT_SECONDS = 300
+TOTAL_TIMEOUT_SECONDS = 600  # the whole run; measured 110-165 s on 2 shared cores
+TURN_TIMEOUT_SECONDS = 120
 
 # (message, text only its answer contains). The transfer question goes last:
 # its answer asks a follow-up question (the sale date).
+# Phrases, not phone numbers: the guard's notices list phone numbers too.
 TURNS: List[Tuple[str, str]] = [
     ("hello", "How can I help?"),
     ("is a rental covered while my car's in the shop?", "Basic Guard doesn't include rental reimbursement"),
     ("can I get repairs done in Canada?", "U.S. or Canada"),
-    ("how do I cancel and get my money back?", PHONES["cancel_phone"]),
-    ("my car got totaled, what do I do now", PHONES["gap_phone"]),
+    ("how do I cancel and get my money back?", "full refund"),
+    ("my car got totaled, what do I do now", "If your vehicle is totaled"),
     ("does the mechanic need approval before starting?", "Authorization from Ally must be obtained"),
-    ("I forgot my invest username", PHONES["invest_phone"]),
+    ("I forgot my invest username", "Forgot your username?"),
     ("road trip breakdown, do you cover the hotel?", "Kansas"),
     ("are you a real person?", "virtual assistant"),
     ("I sold my car, how do i transfer my contract", "within 30 days"),
 ]
+# bot/server/guard.py's notices: an over-limit sender, or no full answer in time.
+RATE_LIMITED = render("rate_limited")["text"]
+DEGRADED = render("system_unavailable")["text"]
 
 
 async def _conversation(
@@ -88,14 +92,30 @@ def test_200_simultaneous_conversations_of_10_turns(stack) -> None:
     }
     print(f"\nconcurrency: {summary}")
 
-    problems = []
+    problems: Dict[str, List[str]] = {
+        "unanswered": [], "rate limited": [], "wrong answer": [], "crossed": [], "degraded": []
+    }
     for sender, conv in zip(senders, results):
         assert len(conv) == len(TURNS)
         for turn, ((message, expected), (status, text, _)) in enumerate(zip(TURNS, conv)):
             others = [e for j, (_, e) in enumerate(TURNS) if j != turn and e in text]
-            if status != 200 or not text.strip() or expected not in text or others:
-                why = "wrong answer" if expected not in text else f"also contains {others}"
-                problems.append(f"{sender} turn {turn + 1} {message!r}: HTTP {status}, {why}: {text!r}")
-    assert not problems, f"{len(problems)} bad turns of {len(latencies)} ({summary}):\n" + "\n".join(
-        problems[:20]
-    )
+            where = f"{sender} turn {turn + 1} {message!r}: HTTP {status} {text!r}"
+            if status != 200 or not text.strip():
+                problems["unanswered"].append(where)
+            elif RATE_LIMITED in text:
+                problems["rate limited"].append(where)
+            elif expected not in text:
+                problems["wrong answer"].append(where)
+            elif others:
+                problems["crossed"].append(where)
+            elif DEGRADED in text:
+                problems["degraded"].append(where)
+    counts = {kind: len(found) for kind, found in problems.items()}
+    print(f"concurrency: {counts}")
+    # "degraded" is reported, not failed: the turn's own answer is there (checked
+    # above), but a follow-up (an offer from the action server) missed the guard's
+    # MESSAGE_TIMEOUT_SECONDS, so the notice replaced it. One Rasa process on two
+    # cores serves ~18 turns/s: 200 conversations with no pause between turns wait
+    # ~10 s per turn (p95 ~20 s). Capacity: docs/deployment.md.
+    bad = [where for kind, found in problems.items() if kind != "degraded" for where in found]
+    assert not bad, f"{counts} of {len(latencies)} turns ({summary}):\n" + "\n".join(bad[:10])

@@ -18,6 +18,7 @@ from typing import Dict, Iterator, List
 import pytest
 
 from bot.contacts import contacts
+from bot.health import current_model, responds
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PORT, ACTION_PORT = 17005, 17055
@@ -31,14 +32,6 @@ async def slow(request):
 app = web.Application(); app.router.add_post('/webhook', slow)
 web.run_app(app, host='127.0.0.1', port=int(sys.argv[1]), print=None)
 """
-
-
-def _up(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return resp.status == 200
-    except Exception:
-        return False
 
 
 def _wait_port(port: int, timeout: float = 60) -> None:
@@ -81,14 +74,14 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, str]:
 
 @pytest.fixture(scope="module")
 def rasa(env: Dict[str, str]) -> Iterator[str]:
-    model = ROOT / subprocess.run(["scripts/model_path.sh"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    model = current_model()
     proc = subprocess.Popen(
         [str(ROOT / ".venv/bin/rasa"), "run", "--model", str(model), "--endpoints", "endpoints.yml",
          "--credentials", "credentials.yml", "--port", str(RASA_PORT)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     deadline = time.monotonic() + 300
-    while not _up(f"http://127.0.0.1:{RASA_PORT}/"):
+    while not responds(f"http://127.0.0.1:{RASA_PORT}/"):
         assert proc.poll() is None and time.monotonic() < deadline, "Rasa server did not start"
         time.sleep(1)
     yield f"http://127.0.0.1:{RASA_PORT}/webhooks/rest/webhook"
@@ -113,7 +106,7 @@ def action_server(env: Dict[str, str], **overrides: str) -> subprocess.Popen:
         start_new_session=True,
     )
     deadline = time.monotonic() + 60
-    while not _up(f"http://127.0.0.1:{ACTION_PORT}/health"):
+    while not responds(f"http://127.0.0.1:{ACTION_PORT}/health"):
         assert proc.poll() is None and time.monotonic() < deadline, "action server did not start"
         time.sleep(0.3)
     return proc

@@ -6,7 +6,7 @@
 var AllyDom = window.AllyDom || (function () {
   "use strict";
 
-  // North American numbers as the assistant writes them: 1-800-631-5590, (202) 555-0143.
+  // North American numbers as the assistant writes them, e.g. 1-NXX-NXX-XXXX or (NXX) NXX-XXXX.
   var PHONE = /(?:\+?1[-. ])?\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}/g;
 
   function el(tag, className, text) {
