@@ -30,7 +30,13 @@ from bot.answers import CONTRACT_QUESTIONS, GENERAL_QUESTIONS, contract_summary
 from bot.identity import MAX_VERIFICATION_FAILURES, check_vin, normalize_zip
 from bot.server.counters import VERIFICATIONS
 from bot.services import ContractView
-from bot.verification import clean_last_name, name_candidates, vin_candidate, zip_candidate
+from bot.verification import (
+    clean_last_name,
+    name_candidates,
+    surname_answer,
+    vin_candidate,
+    zip_candidate,
+)
 
 log = logging.getLogger(__name__)
 PERSONAL_QUESTIONS = (set(GENERAL_QUESTIONS) | set(CONTRACT_QUESTIONS)) - {"lookup_contract"}
@@ -55,6 +61,15 @@ class IdentityFormValidation(FormValidationAction):
         if tracker.get_slot("verified"):
             return [s for s in domain_slots if s not in IDENTITY_SLOTS]
         return domain_slots
+
+    async def extract_last_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """A bare surname the NLU misread (e.g. as *stop*) still answers the question."""
+        if tracker.get_slot("requested_slot") != "last_name" or tracker.get_slot("last_name"):
+            return {}
+        name = surname_answer(tracker.latest_message.get("text") or "", latest_intent(tracker) or "")
+        return {"last_name": name} if name else {}
 
     def validate_last_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -96,8 +111,16 @@ class IdentityFormValidation(FormValidationAction):
 
     @staticmethod
     def _remember_question(tracker: Tracker) -> List[EventType]:
-        """A personal question asked before or during the form is answered after it."""
-        events: List[EventType] = [SlotSet("lookup_offered", False)]
+        """On activation, remember the personal question that started the form.
+
+        Only then: any slot event later would stop the form from rejecting an
+        off-form message, and the interruption rules would never answer it.
+        """
+        if tracker.get_slot("requested_slot") is not None:
+            return []
+        events: List[EventType] = []
+        if tracker.get_slot("lookup_offered"):
+            events.append(SlotSet("lookup_offered", False))
         intent = latest_intent(tracker)
         if intent in PERSONAL_QUESTIONS:
             events.append(SlotSet("pending_question", intent))

@@ -64,6 +64,13 @@ def child_environment(conf: Dict[str, str]) -> Dict[str, str]:
     env.setdefault("ACTION_SERVER_TOKEN", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    # Sanic (Rasa and the action server) closes a connection that has not sent
+    # a request within KEEP_ALIVE_TIMEOUT, 5 s by default, even a new one. Under
+    # load Rasa's busy event loop connects to the action server and writes the
+    # request seconds later, and the action is lost ("Cannot write to closing
+    # transport"; tests/e2e/test_concurrency.py). 75 s also outlasts the usual
+    # 60 s idle timeout of a load balancer in front of Rasa.
+    env.setdefault("SANIC_KEEP_ALIVE_TIMEOUT", "75")
     return env
 
 

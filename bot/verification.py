@@ -29,6 +29,34 @@ def clean_last_name(text: str) -> Optional[str]:
     return " ".join(words)
 
 
+# One-word replies that steer the conversation rather than answer it.
+CONTROL_WORDS = {
+    "stop", "cancel", "quit", "exit", "abort", "nevermind", "nvm", "help", "agent", "human",
+    "representative", "operator", "bye", "goodbye", "menu", "restart", "start",
+}
+# Intents a surname is often mistaken for; other intents are questions or commands.
+NAME_LIKE_INTENTS = {"inform", "nlu_fallback", "greet", "thank", "affirm", "deny", "out_of_scope"}
+MAX_ANSWER_WORDS = 4
+
+
+def surname_answer(text: str, intent: str) -> Optional[str]:
+    """The surname in a reply to "what's your last name?", or None.
+
+    NLU often misreads a rare surname ("Quimby" as *stop*), so a single word that
+    is not a control word counts as a name whatever the intent; longer replies
+    count only when the intent is one a name is usually mistaken for.
+    """
+    if "?" in text or text.lstrip().startswith("/"):
+        return None
+    name = clean_last_name(text)
+    if name is None or name.lower() in CONTROL_WORDS:
+        return None
+    words = name.split()
+    if len(words) == 1 or (intent in NAME_LIKE_INTENTS and len(words) <= MAX_ANSWER_WORDS):
+        return name
+    return None
+
+
 def name_candidates(name: str) -> List[str]:
     """"Maria de la Cruz" → the whole phrase, then "de la Cruz", "la Cruz", "Cruz"."""
     words = name.split()

@@ -19,7 +19,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, IO, List, Optional, Sequence
@@ -29,6 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot import launcher  # noqa: E402  (after the sys.path fix for `python scripts/topology.py`)
+from bot.health import responds  # noqa: E402
 
 PRODUCTION_ENDPOINTS = "deploy/endpoints.production.yml"
 START_TIMEOUT_SECONDS = 300
@@ -138,14 +138,6 @@ def prepare_contracts_db(env: Dict[str, str]) -> None:
 
 # --- processes -----------------------------------------------------------------
 
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return resp.status == 200
-    except Exception:
-        return False
-
-
 @dataclass
 class Process:
     """One child in its own process group, logging to a file."""
@@ -197,7 +189,7 @@ def wait_healthy(processes: Sequence[Process], timeout: float = START_TIMEOUT_SE
             code = p.exited()
             if code is not None:
                 raise RuntimeError(f"{p.name} exited with code {code}:\n{p.log_tail()}")
-        pending = [p for p in pending if not healthy(p.health_url)]
+        pending = [p for p in pending if not responds(p.health_url)]
         if not pending:
             return
         if time.monotonic() > deadline:

@@ -53,3 +53,4 @@ def demo_db(db: str) -> str:
     result = import_contracts(DEMO_CSV)
     assert result.rejected == [] and result.created == 10
     return db
+

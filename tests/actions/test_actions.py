@@ -344,3 +344,20 @@ def test_database_down_during_verification_ends_the_form_without_locking(
     assert "can't reach our contract system" in texts(dispatcher)
     after, events = run(ActionVerifyIdentity(), tracker({"contract_system_down": True}))
     assert after.messages == [] and slot_events(events) == {"contract_system_down": None}
+
+
+@pytest.mark.usefixtures("demo_db")
+@pytest.mark.parametrize("intent,text", [("urgent_roadside", "my car died on the freeway"), ("ask_rental", "is my rental covered?")])
+def test_an_off_form_message_sets_no_slot_so_the_form_rejects_it(intent: str, text: str) -> None:
+    t = tracker({"requested_slot": "zip_code", "last_name": "Haddad", "lookup_offered": False},
+                intent=intent, text=text, active_loop="gap_claim_form", events=[{"event": "user"}])
+    _, events = run(ValidateGapClaimForm(), t)
+    assert events == []
+
+
+@pytest.mark.usefixtures("demo_db")
+def test_a_rare_surname_misread_as_stop_still_answers_the_question() -> None:
+    t = tracker({"requested_slot": "last_name"}, intent="stop", text="quimby",
+                active_loop="lookup_form", events=[{"event": "user"}])
+    _, events = run(ValidateLookupForm(), t)
+    assert slot_events(events)["last_name"] == "quimby"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.verification import clean_last_name, name_candidates, vin_candidate, zip_candidate
+from bot.verification import clean_last_name, name_candidates, surname_answer, vin_candidate, zip_candidate
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,22 @@ def test_vin_candidate(text: str, expected: str) -> None:
 )
 def test_zip_candidate(text: str, expected: object) -> None:
     assert zip_candidate(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text,intent,expected",
+    [
+        ("quimby", "stop", "quimby"),
+        ("Haddad", "nlu_fallback", "Haddad"),
+        ("Van der Berg", "inform", "Van der Berg"),
+        ("my last name is Okonkwo-Bell", "greet", "Okonkwo-Bell"),
+        ("stop", "stop", None),
+        ("help", "urgent_roadside", None),
+        ("never mind", "stop", None),
+        ("is my rental covered?", "ask_rental", None),
+        ("rental covered", "ask_rental", None),
+        ("/greet", "greet", None),
+    ],
+)
+def test_surname_answer(text: str, intent: str, expected: object) -> None:
+    assert surname_answer(text, intent) == expected

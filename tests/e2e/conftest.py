@@ -28,6 +28,7 @@ class Stack:
     action_url: str
     web_url: str
     env: Dict[str, str]
+    log_file: Path
 
     @property
     def rest_url(self) -> str:
@@ -72,7 +73,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             pytest.fail("stack did not start:\n" + (tmp / "stack.log").read_text()[-4000:])
         time.sleep(1)
     try:
-        yield Stack(urls["rasa"], urls["action"], urls["web"], env)
+        yield Stack(urls["rasa"], urls["action"], urls["web"], env, tmp / "stack.log")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

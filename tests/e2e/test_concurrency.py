@@ -5,16 +5,19 @@ store, in-memory lock store).
 Every turn must be answered (HTTP 200, non-empty, not rate-limited) with the
 answer to *that* turn: the ten questions have deterministic, distinct answers,
 so a reply that belongs to another turn (or another conversation) is caught.
-Throughput, latency and the number of turns the guard marked degraded are
-printed (`pytest -s`). The REST channel's
+The guard's counters must show no reply completed after an error inside Rasa
+(a lost action-server call, say). Throughput, latency and the turns the guard
+completed after MESSAGE_TIMEOUT_SECONDS are printed (`pytest -s`). The REST channel's
 per-sender rate limit (RATE_LIMIT_MESSAGES, 30 a minute) is not reached: each
 sender sends 10 messages, one after the other.
 """
 from __future__ import annotations
 
 import asyncio
+import re
 import statistics
 import time
+import urllib.request
 import uuid
 from typing import Dict, List, Tuple
 
@@ -70,6 +73,14 @@ async def _load(url: str, senders: List[str]) -> List[List[Tuple[int, str, float
         )
 
 
+def degraded_by_reason(rasa_url: str) -> Dict[str, float]:
+    """The guard's degraded-reply counters for REST, by reason (Prometheus text)."""
+    with urllib.request.urlopen(f"{rasa_url}/webhooks/metrics/", timeout=10) as resp:
+        text = resp.read().decode()
+    pattern = r'^assistant_degraded_replies_total\{channel="rest",reason="(\w+)"\} ([0-9.e+]+)$'
+    return {m.group(1): float(m.group(2)) for m in re.finditer(pattern, text, re.M)}
+
+
 def test_the_expected_answers_are_distinct() -> None:
     expected = [e for _, e in TURNS]
     assert len(set(expected)) == len(expected)
@@ -77,9 +88,12 @@ def test_the_expected_answers_are_distinct() -> None:
 
 def test_200_simultaneous_conversations_of_10_turns(stack) -> None:
     senders = [f"load-{i:03d}-{uuid.uuid4().hex[:12]}" for i in range(CONVERSATIONS)]
+    before = degraded_by_reason(stack.rasa_url)
     started = time.perf_counter()
     results = asyncio.run(_load(stack.rest_url, senders))
     elapsed = time.perf_counter() - started
+    after = degraded_by_reason(stack.rasa_url)
+    degraded = {r: after[r] - before.get(r, 0) for r in after if after[r] > before.get(r, 0)}
 
     latencies = sorted(seconds for conv in results for _, _, seconds in conv)
     summary: Dict[str, float] = {
@@ -111,11 +125,17 @@ def test_200_simultaneous_conversations_of_10_turns(stack) -> None:
             elif DEGRADED in text:
                 problems["degraded"].append(where)
     counts = {kind: len(found) for kind, found in problems.items()}
-    print(f"concurrency: {counts}")
-    # "degraded" is reported, not failed: the turn's own answer is there (checked
-    # above), but a follow-up (an offer from the action server) missed the guard's
-    # MESSAGE_TIMEOUT_SECONDS, so the notice replaced it. One Rasa process on two
-    # cores serves ~18 turns/s: 200 conversations with no pause between turns wait
-    # ~10 s per turn (p95 ~20 s). Capacity: docs/deployment.md.
+    print(f"concurrency: {counts}; guard degraded replies by reason: {degraded}")
     bad = [where for kind, found in problems.items() if kind != "degraded" for where in found]
     assert not bad, f"{counts} of {len(latencies)} turns ({summary}):\n" + "\n".join(bad[:10])
+    # A degraded reply still carried its own answer (checked above). Failures
+    # behind it (an action server call lost, a tracker-store error) fail the
+    # test; "timeout" is capacity, not correctness: the turn's answer came, but
+    # a follow-up missed MESSAGE_TIMEOUT_SECONDS because one Rasa process on two
+    # cores serves ~15-20 turns/s, so 200 conversations with no pause between
+    # turns wait ~10 s a turn. It is reported above; docs/deployment.md sizes it.
+    failures = {reason: n for reason, n in degraded.items() if reason != "timeout"}
+    assert not failures, (
+        f"the guard completed {failures} replies after errors inside Rasa ({summary}); "
+        "see the stack log (e.g. action server calls lost)\n" + "\n".join(problems["degraded"][:5])
+    )

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import urllib.request
 import uuid
@@ -29,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bot.health import current_model, responds  # noqa: E402
 from scripts import topology  # noqa: E402
 
 TODAY = "2026-11-24"
@@ -42,8 +42,7 @@ SMITH_JONES = ("Smith-Jones", "98101", "5YJ3E1EAXPF402917", "APP-100103")  # dem
 
 
 def model_path() -> str:
-    out = subprocess.run(["scripts/model_path.sh"], cwd=ROOT, capture_output=True, text=True, check=True)
-    model = ROOT / out.stdout.strip()
+    model = current_model()
     if not model.exists():
         pytest.fail(f"no trained model at {model}: run `make train` (make test does)")
     return str(model)
@@ -116,7 +115,7 @@ class Run:
 
     def ready(self) -> None:
         """After wait_healthy: every child answers; note their PIDs."""
-        assert topology.healthy(f"http://127.0.0.1:{self.ports['ACTION_PORT']}/health")
+        assert responds(f"http://127.0.0.1:{self.ports['ACTION_PORT']}/health")
         self.pids.append(
             {name: pid_listening(int(port)) for name, port in self.ports.items() if name != "WEB_PORT"}
         )

@@ -10,7 +10,6 @@ starts them, installing them first if needed) with throwaway databases.
 """
 from __future__ import annotations
 
-import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.db.engine import reset_engine_cache  # noqa: E402
+from bot.health import current_model  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
 from scripts import topology  # noqa: E402
 
@@ -54,8 +54,7 @@ class Cluster:
 
 @pytest.fixture(scope="session")
 def cluster(services: Dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    out = subprocess.run(["scripts/model_path.sh"], cwd=ROOT, capture_output=True, text=True, check=True)
-    model = ROOT / out.stdout.strip()
+    model = current_model()
     if not model.exists():
         pytest.fail(f"no trained model at {model}: run `make train` (make test does)")
     trackers, contracts = _name("scaleout_trackers"), _name("scaleout_contracts")

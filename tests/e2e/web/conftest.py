@@ -11,7 +11,9 @@ from playwright.sync_api import Browser, sync_playwright
 from bot.web.browser import launch
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in the main
+# thread while it is open, which would stop later tests from using asyncio.run.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = launch(playwright)
