@@ -20,6 +20,7 @@ run: train
 
 ## test: set up if needed and run the whole suite
 test: train
+	scripts/ci_system_deps.sh
 	scripts/test.sh
 
 setup:

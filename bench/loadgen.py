@@ -313,38 +313,42 @@ async def open_loop(
 
 async def long_conversations(
     target: Target, script: Script, conversations: int, turns: int, run: str, phase: str,
-    at: Sequence[int] = (5, 100), window: int = 2, deadline: Optional[float] = None,
+    at: Sequence[int] = (5, 100), window: int = 2, deadline: Optional[float] = None, first: int = 0,
 ) -> Tuple[Dict, List[Sample]]:
     """``conversations`` conversations of ``turns`` turns, one after another,
-    one request at a time. Latency at turn n is the median over every
-    conversation's turns n-window..n+window."""
+    one request at a time (conversation numbers from ``first``)."""
     samples: List[Sample] = []
     async with new_session(1) as session:
         t0 = time.perf_counter()
-        for c in range(conversations):
+        for c in range(first, first + conversations):
             sender = sender_id(run, phase, c)
             for i in range(turns):
                 if deadline is not None and time.monotonic() > deadline:
                     break
                 samples.append(await timed_send(session, target, sender, script.turn(c, i), i + 1, t0))
-    out: Dict = {"conversations": conversations, "turns": turns, "window": window, "at": {}}
+    return summarize_long(samples, turns, at, window), samples
+
+
+def summarize_long(samples: Sequence[Sample], turns: int, at: Sequence[int] = (5, 100), window: int = 2) -> Dict:
+    """Latency at turn n = the median over every conversation's turns n-window..n+window."""
+    out: Dict = {"conversations": sum(1 for s in samples if s.turn == 1), "turns": turns, "window": window, "at": {}}
     for n in at:
         near = sorted(s.latency for s in samples if s.ok and abs(s.turn - n) <= window)
         out["at"][str(n)] = {
             "n": len(near), "p50_ms": percentile(near, 50) * 1000, "p95_ms": percentile(near, 95) * 1000,
         }
-    # a coarse curve: median per block of 10 turns
-    curve = {}
+    curve = {}  # a coarse curve: median per block of 10 turns
     for lo in range(1, turns + 1, 10):
         block = sorted(s.latency for s in samples if s.ok and lo <= s.turn < lo + 10)
         if block:
             curve[f"{lo}-{lo + 9}"] = percentile(block, 50) * 1000
     out["p50_ms_by_turn_block"] = curve
-    first, last = str(at[0]), str(at[-1])
-    if out["at"][first]["p50_ms"] and not math.isnan(out["at"][first]["p50_ms"]):
-        out["ratio_last_first"] = out["at"][last]["p50_ms"] / out["at"][first]["p50_ms"]
-    out.update({k: v for k, v in summarize(samples).items() if k in ("requests", "ok", "errors", "degraded", "wrong_answers")})
-    return out, samples
+    first, last = out["at"][str(at[0])]["p50_ms"], out["at"][str(at[-1])]["p50_ms"]
+    if first and not math.isnan(first) and not math.isnan(last):
+        out["ratio_last_first"] = last / first
+    out.update({k: v for k, v in summarize(samples).items()
+                if k in ("requests", "ok", "errors", "degraded", "wrong_answers", "checked_answers")})
+    return out
 
 
 def samples_json(samples: Sequence[Sample]) -> List[Dict]:

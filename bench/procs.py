@@ -149,6 +149,7 @@ class CpuWindow:
         me = sum(os.times()[:2]) - self.me
         self.result = {
             "wall_s": round(wall, 2),
+            "servers_cpu_s": round(ours, 3),
             "servers_cores": round(ours / wall, 2) if wall else None,
             "client_cores": round(me / wall, 2) if wall else None,
             "other_cores": round(max(0.0, busy - ours - me) / wall, 2) if wall else None,

@@ -2,23 +2,27 @@
 topology on loopback, drive both over REST, report latency, throughput,
 memory, load and training times against the targets of issue 5, item 8.
 
-    .venv/bin/python -m bench --model models/assistant-<hash>.tar.gz [--quick]
+    .venv/bin/python -m bench [--model models/assistant-<hash>.tar.gz] [--quick]
 
-Phases, for each system in turn (the other is stopped, so they never share
-the CPU): one user; 10 and 50 concurrent conversations (closed loop, 5-turn
-conversations); Poisson arrivals at 20 messages/s over many conversations
-(open loop); long conversations (latency at turn 5 vs turn 100).
+Both systems are started one after the other (each load time is measured
+while nothing else of the bench is busy) and stay up; then every phase runs
+in rounds, stock and product alternately and the order swapped each round,
+so that other people's work on this shared 2-core machine hits both alike:
+one user; 10 and 50 concurrent conversations (closed loop, 5-turn
+conversations); Poisson arrivals at 20 messages/s spread over many
+conversations (open loop). Then long conversations (latency at turn 5 vs turn
+100), alternating too, and the open loop against a single product replica
+for comparison.
 
 Topologies:
 - stock: `rasa run` of a `rasa init --no-prompt` bot (cached under
   var/bench/reference), one process, its own defaults (in-memory tracker
   store, REST channel), as shipped.
-- product: one action server and one Rasa replica for the single-user and
-  long-conversation phases; a second replica is then started for the
-  saturation phases (one replica per core). Each replica has its own SQLite
-  tracker store; a conversation is pinned to a replica by a hash of its
-  sender id (sticky sessions); both replicas share the action server. The
-  processes are the ones `make run` starts (bot.launcher.services).
+- product: one action server and two Rasa replicas (one per core), started
+  with the commands `make run` uses (bot.launcher.services). Each replica has
+  its own SQLite tracker store; a conversation is pinned to a replica by a
+  hash of its sender id (sticky sessions); both share the action server.
+  One-user and long-conversation phases use replica 1 only.
 
 Raw results go to results/bench-<timestamp>.json; a table is printed.
 Everything started is stopped at the end, on error and on Ctrl-C/SIGTERM.
@@ -39,7 +43,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from bench import loadgen, procs
 from bench.loadgen import Target
@@ -63,15 +67,16 @@ START_TIMEOUT_SECONDS = 240
 
 
 class Plan:
-    """Phase lengths in seconds; --quick shrinks them for a smoke run."""
+    """Phase lengths in seconds per round; --quick shrinks them for a smoke run."""
 
-    def __init__(self, quick: bool) -> None:
-        f = 0.25 if quick else 1.0
-        self.warmup_turns = 10 if quick else 30
-        self.one_user = (2.0, 20.0 * f)
-        self.closed = {10: (3.0, 25.0 * f), 50: (5.0, 25.0 * f)}
+    def __init__(self, quick: bool, rounds: Optional[int] = None) -> None:
+        f = 0.4 if quick else 1.0
+        self.rounds = rounds or (1 if quick else 3)
+        self.warmup_turns = 10 if quick else 20
+        self.one_user = (1.0, 8.0 * f)                       # (warm-up, measured) seconds
+        self.closed = {10: (2.0, 10.0 * f), 50: (3.0, 10.0 * f)}
         self.open_rate = 20.0
-        self.open = (3.0, 30.0 * f)
+        self.open = (2.0, 12.0 * f)
         self.long_conversations = 1 if quick else 3
         self.long_turns = 105
         self.at = (5, 100)
@@ -187,7 +192,7 @@ class Product:
     """Our action server and Rasa replicas, built with bot.launcher's commands."""
 
     def __init__(self, model: str, rasa_ports: Sequence[int], action_port: int, work: Path,
-                 tf_threads: Optional[int], patches: str = "") -> None:
+                 tf_threads: Optional[int], patches: str = "", extra_env: Sequence[str] = ()) -> None:
         sys.path.insert(0, str(ROOT))
         from bot import launcher  # the same commands `make run` uses
 
@@ -214,6 +219,9 @@ class Product:
         if patches:  # bench/experiments: prototypes of proposed fixes, never the product itself
             env["PYTHONPATH"] = f"{ROOT / 'bench' / 'experiments'}{os.pathsep}{ROOT}"
             env["BENCH_PATCHES"] = patches
+        for item in extra_env:  # --product-env KEY=VALUE (experiments)
+            key, _, value = item.partition("=")
+            env[key] = value
         self.env = env
 
     def prepare(self) -> None:
@@ -247,166 +255,232 @@ class Product:
 # --- phases ---------------------------------------------------------------------------------
 
 class Runner:
+    """Starts both systems (one after the other, so each load time is measured
+    on an otherwise idle bench), then runs every phase in rounds, alternating
+    which system goes first, so other people's load on this shared machine
+    hits both systems alike."""
+
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.plan = Plan(args.quick)
+        self.plan = Plan(args.quick, args.rounds)
         self.budget = Budget(args.budget)
         self.children = procs.Children()
         self.sampler = MemorySampler(self.children)
         self.run_id = dt.datetime.now().strftime("%H%M%S")
         self.log_dir = VAR / "logs"
         self.results: Dict[str, Any] = {"systems": {}, "skipped": []}
+        self.samples: Dict[Tuple[str, str], List[loadgen.Sample]] = {}
+        self.chunks: Dict[Tuple[str, str], List[Dict]] = {}
+        self.systems: Dict[str, Dict[str, Any]] = {}
 
-    # each phase: run the coroutine, record CPU use and the samples
-    def phase(self, system: str, name: str, seconds: float, make: Callable[[], Any]) -> Optional[Dict]:
-        if not self.budget.allows(seconds + 30):
-            self.results["skipped"].append(f"{system}/{name}: time budget")
-            say(f"{system}: {name} skipped (time budget)")
-            return None
-        say(f"{system}: {name} (~{seconds:.0f}s)...")
-        with procs.CpuWindow(self.children.pids) as cpu:
-            summary, samples = asyncio.run(make())
-        summary["cpu"] = cpu.result
-        summary["samples"] = [
-            [round(s.start, 4), round(s.latency * 1000, 2), int(s.ok), s.turn, s.replica, s.error]
-            for s in samples
-        ]
-        self.results["systems"].setdefault(system, {}).setdefault("phases", {})[name] = summary
-        brief = {k: summary.get(k) for k in ("ok", "errors", "p50_ms", "p95_ms", "throughput_msg_s")}
-        say(f"{system}: {name}: " + ", ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}"
-                                             for k, v in brief.items() if v is not None))
-        return summary
+    def sys_result(self, system: str) -> Dict[str, Any]:
+        return self.results["systems"].setdefault(system, {})
 
-    def warm_up(self, target: Target, script: loadgen.Script, label: str) -> None:
-        """A few turns on each replica so lazy initialisation is not measured."""
-        async def go() -> None:
-            async with loadgen.new_session(1) as session:
-                for r in range(len(target.rest_urls)):
-                    one = Target([target.rest_urls[r]])
-                    for i in range(self.plan.warmup_turns):
-                        await loadgen.send(session, one, f"bench-{self.run_id}-warm{label}{r}-{i // 5}", script.turn(i // 5, i % 5))
-        asyncio.run(go())
-
-    def standard_phases(self, system: str, script: loadgen.Script, single: Target,
-                        multi: Optional[Target], between: Optional[Callable[[], Target]] = None) -> None:
-        p = self.plan
-        run = self.run_id
-        self.phase(system, "one_user", sum(p.one_user),
-                   lambda: loadgen.closed_loop(single, script, 1, p.one_user[1], p.one_user[0], run, f"{system}-1u"))
-        long_seconds = p.long_conversations * p.long_turns * 0.15 + 5
-        self.phase(system, "long_conversation", long_seconds,
-                   lambda: loadgen.long_conversations(single, script, p.long_conversations, p.long_turns, run,
-                                                      f"{system}-long", at=p.at,
-                                                      deadline=time.monotonic() + max(30.0, self.budget.left() - 60)))
-        if between is not None:
-            multi = between()
-        assert multi is not None
-        for users, (warm, dur) in p.closed.items():
-            self.phase(system, f"closed_{users}", warm + dur,
-                       lambda users=users, warm=warm, dur=dur: loadgen.closed_loop(
-                           multi, script, users, dur, warm, run, f"{system}-c{users}"))
-        warm, dur = p.open
-        self.phase(system, f"open_{p.open_rate:g}", warm + dur,
-                   lambda: loadgen.open_loop(multi, script, p.open_rate, dur, warm, run, f"{system}-o"))
-
-    def memory(self, system: str, children: Sequence[procs.Child]) -> None:
-        out = {}
-        for c in children:
-            if c.proc is not None and c.proc.poll() is None:
-                m = procs.memory(c.pid)
-                m["max_sampled_rss_mib"] = self.sampler.max_rss.get(c.name)
-                m["load_seconds"] = None if c.ready_after is None else round(c.ready_after, 1)
-                out[c.name] = m
-        self.results["systems"].setdefault(system, {})["processes"] = out
-
-    # --- the stock bot
-    def run_stock(self) -> None:
+    # --- starting
+    def start_stock(self) -> None:
         ref = ensure_reference(self.budget)
-        self.results["systems"].setdefault("stock", {})["reference"] = ref
-        self.results["systems"]["stock"]["training"] = {
+        res = self.sys_result("stock")
+        res["reference"] = ref
+        res["training"] = {
             "seconds": ref.get("train_seconds"),
             "how": "timed `rasa init --no-prompt` (scaffold + train) when the cached reference was created"
-                   + ("" if not ref.get("cached") else f" at {ref.get('trained_at', '?')}"),
+                   + (f" at {ref.get('trained_at', '?')}" if ref.get("cached") else ""),
         }
+        res["topology"] = {"processes": 1, "tracker_store": "in-memory (rasa init default)", "channel": "rest"}
         port = self.args.stock_port
         child = self.children.start(stock_child(port, self.log_dir))
         say(f"stock: starting `rasa run` on :{port}...")
-        try:
-            self.children.wait_healthy([child], START_TIMEOUT_SECONDS)
-            say(f"stock: ready after {child.ready_after:.1f}s")
-            target = Target([f"http://127.0.0.1:{port}/webhooks/rest/webhook"])
-            self.warm_up(target, loadgen.STOCK, "s")
-            self.standard_phases("stock", loadgen.STOCK, target, target)
-            self.memory("stock", [child])
-        finally:
-            self.children.stop([child])
+        self.children.wait_healthy([child], START_TIMEOUT_SECONDS)
+        say(f"stock: ready after {child.ready_after:.1f}s")
+        url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+        self.systems["stock"] = {"script": loadgen.STOCK, "single": Target([url]), "multi": Target([url]),
+                                 "children": [child]}
 
-    # --- our product
-    def run_product(self) -> None:
+    def start_product(self) -> None:
         a = self.args
-        work = VAR / f"work-{self.run_id}"
-        work.mkdir(parents=True, exist_ok=True)
-        product = Product(a.model, [a.rasa_port + i for i in range(a.replicas)], a.action_port, work, a.tf_threads,
-                          a.patches)
-        self.results["systems"].setdefault("product", {})["training"] = training_time(a.model)
-        self.results["systems"]["product"]["topology"] = {
+        self.work = VAR / f"work-{self.run_id}"
+        self.work.mkdir(parents=True, exist_ok=True)
+        product = Product(a.model, [a.rasa_port + i for i in range(a.replicas)], a.action_port, self.work,
+                          a.tf_threads, a.patches, a.product_env)
+        res = self.sys_result("product")
+        res["training"] = training_time(a.model)
+        res["topology"] = {
             "replicas": a.replicas, "rest_urls": [product.rest_url(i) for i in range(a.replicas)],
             "routing": "crc32(sender) % replicas (sticky)", "tracker_store": "SQLite, one file per replica",
             "action_servers": 1, "tf_threads": a.tf_threads,
-            "experimental_patches": a.patches or None,
+            "experimental_patches": a.patches or None, "experimental_env": a.product_env or None,
         }
-        started: List[procs.Child] = []
-        try:
-            say("product: migrating and seeding a throwaway contracts database...")
-            product.prepare()
-            actions = self.children.start(product.action_child(self.log_dir))
-            rasa1 = self.children.start(product.rasa_child(0, self.log_dir))
-            started += [actions, rasa1]
-            say(f"product: starting the action server (:{a.action_port}) and replica 1 (:{a.rasa_port})...")
-            self.children.wait_healthy([actions, rasa1], START_TIMEOUT_SECONDS)
-            say(f"product: replica 1 ready after {rasa1.ready_after:.1f}s")
-            single = Target([product.rest_url(0)])
-            self.warm_up(single, loadgen.FAQ, "p")
+        say("product: migrating and seeding a throwaway contracts database...")
+        product.prepare()
+        actions = self.children.start(product.action_child(self.log_dir))
+        rasa1 = self.children.start(product.rasa_child(0, self.log_dir))
+        say(f"product: starting the action server (:{a.action_port}) and replica 1 (:{a.rasa_port})...")
+        self.children.wait_healthy([actions, rasa1], START_TIMEOUT_SECONDS)
+        say(f"product: replica 1 ready after {rasa1.ready_after:.1f}s")
+        others = [self.children.start(product.rasa_child(i, self.log_dir)) for i in range(1, a.replicas)]
+        if others:  # started after replica 1 is up, so its load time is measured alone too
+            say(f"product: starting {len(others)} more replica(s)...")
+            self.children.wait_healthy(others, START_TIMEOUT_SECONDS)
+            for c in others:
+                say(f"product: {c.name} ready after {c.ready_after:.1f}s")
+        self.systems["product"] = {
+            "script": loadgen.FAQ, "single": Target([product.rest_url(0)]),
+            "multi": Target([product.rest_url(i) for i in range(a.replicas)]),
+            "children": [actions, rasa1, *others],
+        }
 
-            def second_replica() -> Target:
-                if a.replicas < 2:
-                    return single
-                # the single-replica open loop too, for comparison (not a target)
-                warm, dur = self.plan.open
-                self.phase("product", f"open_{self.plan.open_rate:g}_1replica", warm + dur,
-                           lambda: loadgen.open_loop(single, loadgen.FAQ, self.plan.open_rate, dur, warm,
-                                                     self.run_id, "product-o1"))
-                extra = [self.children.start(product.rasa_child(i, self.log_dir)) for i in range(1, a.replicas)]
-                started.extend(extra)
-                say(f"product: starting {len(extra)} more replica(s)...")
-                self.children.wait_healthy(extra, START_TIMEOUT_SECONDS)
-                for c in extra:
-                    say(f"product: {c.name} ready after {c.ready_after:.1f}s")
-                multi = Target([product.rest_url(i) for i in range(a.replicas)])
-                self.warm_up(multi, loadgen.FAQ, "m")
-                return multi
+    def warm_up(self) -> None:
+        """A few conversations on every replica so lazy initialisation is not measured."""
+        async def go() -> None:
+            async with loadgen.new_session(1) as session:
+                for name, s in self.systems.items():
+                    for r, url in enumerate(s["multi"].rest_urls):
+                        one = Target([url])
+                        for i in range(self.plan.warmup_turns):
+                            await loadgen.send(session, one, f"bench-{self.run_id}-warm-{name}{r}-{i // 5}",
+                                               s["script"].turn(i // 5, i % 5))
+        say("warming up every replica...")
+        asyncio.run(go())
 
-            self.standard_phases("product", loadgen.FAQ, single, None, between=second_replica)
-            self.memory("product", started)
-        finally:
-            self.children.stop(list(reversed(started)))
-            if not a.keep_work:
-                shutil.rmtree(work, ignore_errors=True)
+    # --- phases
+    def chunk(self, system: str, phase: str, rnd: int, seconds: float, make: Callable[[], Any]) -> None:
+        def pids() -> List[int]:  # this system's processes only
+            out: List[int] = []
+            for c in self.systems[system]["children"]:
+                if c.proc is not None and c.proc.poll() is None:
+                    out.extend(procs.tree(c.pid))
+            return out
+
+        with procs.CpuWindow(pids) as cpu:
+            summary, samples = asyncio.run(make())
+        summary["cpu"] = cpu.result
+        summary["round"] = rnd
+        self.samples.setdefault((system, phase), []).extend(samples)
+        self.chunks.setdefault((system, phase), []).append(summary)
+        brief = {k: summary.get(k) for k in ("ok", "errors", "p50_ms", "p95_ms", "throughput_msg_s")}
+        say(f"  {system:<7} {phase:<18} round {rnd + 1}: "
+            + ", ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in brief.items()
+                        if v is not None)
+            + f"  (other cores {cpu.result['other_cores']})")
+
+    def rounds(self) -> None:
+        p = self.plan
+        run = self.run_id
+        phases: List[Tuple[str, float, Callable[[str, Dict[str, Any], int], Callable[[], Any]]]] = [
+            ("one_user", sum(p.one_user), lambda n, s, r: lambda: loadgen.closed_loop(
+                s["single"], s["script"], 1, p.one_user[1], p.one_user[0], run, f"{n}-1u{r}")),
+        ]
+        for users, (warm, dur) in p.closed.items():
+            phases.append((f"closed_{users}", warm + dur,
+                           lambda n, s, r, users=users, warm=warm, dur=dur: lambda: loadgen.closed_loop(
+                               s["multi"], s["script"], users, dur, warm, run, f"{n}-c{users}r{r}")))
+        warm, dur = p.open
+        phases.append((f"open_{p.open_rate:g}", warm + dur, lambda n, s, r: lambda: loadgen.open_loop(
+            s["multi"], s["script"], p.open_rate, dur, warm, run, f"{n}-o{r}", seed=100 + r)))
+        names = list(self.systems)
+        for rnd in range(p.rounds):
+            order = names if rnd % 2 == 0 else names[::-1]
+            say(f"round {rnd + 1}/{p.rounds} ({' then '.join(order)} in each phase)")
+            for phase, seconds, make in phases:
+                for name in order:
+                    if not self.budget.allows(seconds + 120):
+                        self.results["skipped"].append(f"{name}/{phase} round {rnd + 1}: time budget")
+                        continue
+                    self.chunk(name, phase, rnd, seconds, make(name, self.systems[name], rnd))
+
+    def long(self) -> None:
+        p = self.plan
+        names = list(self.systems)
+        say(f"long conversations: {p.long_conversations} x {p.long_turns} turns per system, alternating")
+        for c in range(p.long_conversations):
+            for name in (names if c % 2 == 0 else names[::-1]):
+                if not self.budget.allows(90):
+                    self.results["skipped"].append(f"{name}/long_conversation {c + 1}: time budget")
+                    continue
+                s = self.systems[name]
+                deadline = time.monotonic() + max(30.0, self.budget.left() - 90)
+                self.chunk(name, "long_conversation", c, 0, lambda: loadgen.long_conversations(
+                    s["single"], s["script"], 1, p.long_turns, self.run_id, f"{name}-long", at=p.at,
+                    deadline=deadline, first=c))
+
+    def single_replica_open_loop(self) -> None:
+        """For comparison only: the open loop against one product replica."""
+        p = self.plan
+        s = self.systems.get("product")
+        if not s or len(s["multi"].rest_urls) < 2:
+            return
+        warm, dur = p.open
+        if not self.budget.allows(warm + dur + 60):
+            self.results["skipped"].append("product/open 1 replica: time budget")
+            return
+        self.chunk("product", f"open_{p.open_rate:g}_1replica", 0, warm + dur, lambda: loadgen.open_loop(
+            s["single"], s["script"], p.open_rate, dur, warm, self.run_id, "product-o1r"))
+
+    def aggregate(self) -> None:
+        for (system, phase), samples in self.samples.items():
+            chunks = self.chunks[(system, phase)]
+            if phase == "long_conversation":
+                summary = loadgen.summarize_long(samples, self.plan.long_turns, self.plan.at)
+            else:
+                window = sum(c.get("window_s") or 0 for c in chunks)
+                summary = loadgen.summarize(samples, window=window or None)
+                for key in ("users", "target_rate_msg_s", "conversation_turns"):
+                    if key in chunks[0]:
+                        summary[key] = chunks[0][key]
+                if "arrivals" in chunks[0]:
+                    summary["arrivals"] = sum(c["arrivals"] for c in chunks)
+                    summary["conversations"] = sum(c["conversations"] for c in chunks)
+                    summary["peak_in_flight"] = max(c["peak_in_flight"] for c in chunks)
+                    summary["client_late_sends"] = sum(c["client_late_sends"] for c in chunks)
+            walls = [c["cpu"]["wall_s"] for c in chunks]
+            total = sum(walls) or 1.0
+            summary["cpu"] = {k: round(sum(c["cpu"][k] * c["cpu"]["wall_s"] for c in chunks) / total, 2)
+                              for k in ("servers_cores", "client_cores", "other_cores")}
+            served = sum(c.get("requests", 0) for c in chunks)
+            if served:
+                summary["cpu"]["servers_cpu_ms_per_msg"] = round(
+                    1000 * sum(c["cpu"]["servers_cpu_s"] for c in chunks) / served, 1)
+            summary["rounds"] = [{k: v for k, v in c.items() if k != "samples"} for c in chunks]
+            summary["samples"] = [
+                [round(s.start, 4), round(s.latency * 1000, 2), int(s.ok), s.turn, s.replica, s.error]
+                for s in samples
+            ]
+            self.sys_result(system).setdefault("phases", {})[phase] = summary
+
+    def memory(self) -> None:
+        for name, s in self.systems.items():
+            out = {}
+            for c in s["children"]:
+                if c.proc is not None and c.proc.poll() is None:
+                    m = procs.memory(c.pid)
+                    m["max_sampled_rss_mib"] = self.sampler.max_rss.get(c.name)
+                    m["load_seconds"] = None if c.ready_after is None else round(c.ready_after, 1)
+                    out[c.name] = m
+            self.sys_result(name)["processes"] = out
 
     def run(self) -> Dict[str, Any]:
         self.results["meta"] = {
             "started": now_iso(), "git": git_commit(), "model": self.args.model, "quick": self.args.quick,
-            "machine": procs.machine(), "budget_s": self.args.budget, "argv": sys.argv[1:],
+            "rounds": self.plan.rounds, "machine": procs.machine(), "budget_s": self.args.budget,
+            "argv": sys.argv[1:],
         }
         self.sampler.start()
         try:
             if not self.args.skip_stock:
-                self.run_stock()
+                self.start_stock()
             if not self.args.skip_product:
-                self.run_product()
+                self.start_product()
+            self.warm_up()
+            self.rounds()
+            self.long()
+            self.single_replica_open_loop()
+            self.memory()
         finally:
             self.sampler.stop()
             self.children.stop_all()
+            if getattr(self, "work", None) is not None and not self.args.keep_work:
+                shutil.rmtree(self.work, ignore_errors=True)
+            self.aggregate()
             self.results["meta"]["finished"] = now_iso()
             self.results["meta"]["loadavg_end"] = procs.loadavg()
         return self.results
@@ -550,7 +624,7 @@ def verdicts(results: Dict) -> List[Dict]:
 
 def table(results: Dict) -> str:
     lines = []
-    head = f"{'system':<8} {'phase':<22} {'ok':>6} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'msg/s':>7} {'srv cores':>9} {'other cores':>11}"
+    head = f"{'system':<8} {'phase':<22} {'ok':>6} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'msg/s':>7} {'srv cores':>9} {'cpu ms/msg':>10} {'other cores':>11}"
     lines += [head, "-" * len(head)]
     for sname, system in results["systems"].items():
         for pname, p in (system.get("phases") or {}).items():
@@ -560,7 +634,8 @@ def table(results: Dict) -> str:
             lines.append(
                 f"{sname:<8} {pname:<22} {p['ok']:>6} {p['errors'] + p['degraded']:>4} {_fmt(p['p50_ms']):>8} "
                 f"{_fmt(p['p95_ms']):>8} {_fmt(p['p99_ms']):>8} {_fmt(p.get('throughput_msg_s')):>7} "
-                f"{_fmt(cpu.get('servers_cores'), 2):>9} {_fmt(cpu.get('other_cores'), 2):>11}"
+                f"{_fmt(cpu.get('servers_cores'), 2):>9} {_fmt(cpu.get('servers_cpu_ms_per_msg')):>10} "
+                f"{_fmt(cpu.get('other_cores'), 2):>11}"
             )
     lines.append("")
     lines.append("long conversations (p50 over turns n-2..n+2 of every conversation):")
@@ -588,8 +663,9 @@ def table(results: Dict) -> str:
         lines.append("skipped: " + "; ".join(results["skipped"]))
     m = results["meta"]["machine"]
     patches = _get(results, "systems", "product", "topology", "experimental_patches")
-    if patches:
-        lines.append(f"EXPERIMENT: product patched with bench/experiments ({patches}); not the product as shipped")
+    extra_env = _get(results, "systems", "product", "topology", "experimental_env")
+    if patches or extra_env:
+        lines.append(f"EXPERIMENT: product run with patches={patches} env={extra_env}; not the product as shipped")
     lines.append(f"machine: {m['nproc']} cpu {m['cpu_model']}, {m['mem_total_gib']} GiB; "
                  f"load at start {m['loadavg']}, at end {results['meta'].get('loadavg_end')}")
     return "\n".join(lines)
@@ -621,6 +697,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--stock-port", type=int, default=37005)
     parser.add_argument("--rasa-port", type=int, default=37006, help="first product replica; replica i on +i")
     parser.add_argument("--action-port", type=int, default=37055)
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="rounds of every phase, alternating which system goes first (default 3; 1 with --quick)")
+    parser.add_argument("--product-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="EXPERIMENT: extra environment for the product's processes (repeatable)")
     parser.add_argument("--skip-stock", action="store_true")
     parser.add_argument("--skip-product", action="store_true")
     parser.add_argument("--patches", default="",

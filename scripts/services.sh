@@ -49,10 +49,10 @@ as_pg() {
 
 pg_data_dir() {
   # var/pg unless the postgres user cannot reach var/ (a checkout under /root,
-  # say): then a per-checkout folder under /var/tmp.
+  # say): then a folder under /var/tmp named after var/'s path.
   local dir=$VAR/pg
   if [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$VAR"; then
-    dir=/var/tmp/assistant-pg-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)
+    dir=/var/tmp/assistant-pg-$(printf '%s' "$VAR" | sha256sum | cut -c1-12)
   fi
   printf '%s\n' "$dir"
 }
@@ -61,7 +61,7 @@ pg_socket_dir() {
   # Unix sockets have a ~107-byte path limit: a long checkout path gets /tmp.
   local dir=$1/run
   if [ ${#dir} -gt 80 ]; then
-    dir=/tmp/assistant-pg-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)
+    dir=/tmp/assistant-pg-run-$(printf '%s' "$1" | sha256sum | cut -c1-12)
   fi
   printf '%s\n' "$dir"
 }

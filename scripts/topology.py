@@ -317,6 +317,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # also when started in the background (SIGINT ignored)
     print(f"starting {args.replicas} Rasa replicas and {args.replicas} action servers "
           f"(logs in var/topology/)...", flush=True)
     try:

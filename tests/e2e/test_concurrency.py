@@ -55,10 +55,13 @@ async def _conversation(
     out = []
     for message, _ in TURNS:
         started = time.perf_counter()
-        async with session.post(url, json={"sender": sender, "message": message}) as resp:
-            status = resp.status
-            body = await resp.json(content_type=None)
-        text = "\n".join(r.get("text", "") for r in body) if isinstance(body, list) else ""
+        try:
+            async with session.post(url, json={"sender": sender, "message": message}) as resp:
+                status = resp.status
+                body = await resp.json(content_type=None)
+            text = "\n".join(r.get("text", "") for r in body) if isinstance(body, list) else ""
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            status, text = 0, f"(no reply: {type(exc).__name__}: {exc})"  # status 0: unanswered
         out.append((status, text, time.perf_counter() - started))
     return out
 

@@ -52,7 +52,7 @@ class Cluster:
         return topology.run_cli(self.env, *args)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # two Rasa processes (~2.2 GB): only while test_replicas runs
 def cluster(services: Dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     model = current_model()
     if not model.exists():

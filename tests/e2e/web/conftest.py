@@ -11,9 +11,9 @@ from playwright.sync_api import Browser, sync_playwright
 from bot.web.browser import launch
 
 
-# Package scope: Playwright's sync API keeps an event loop running in the main
+# Module scope: Playwright's sync API keeps an event loop running in the main
 # thread while it is open, which would stop later tests from using asyncio.run.
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = launch(playwright)
