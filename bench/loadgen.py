@@ -97,6 +97,7 @@ class Sample:
     error: str = ""
     degraded: bool = False
     correct: Optional[bool] = None
+    cpu_ms: Optional[float] = None  # server CPU spent on this request (long conversations only)
 
 
 class Target:
@@ -217,6 +218,7 @@ async def closed_loop(
     stop_at = measure_from + duration
     samples: List[Sample] = []
     counter = iter(range(10**9))
+    completed = [0]  # every request, warm-up included (for CPU per message)
 
     async def user(session: aiohttp.ClientSession) -> None:
         while time.perf_counter() < stop_at:
@@ -226,13 +228,15 @@ async def closed_loop(
                 if time.perf_counter() >= stop_at:
                     return
                 sample = await timed_send(session, target, sender, script.turn(conv, i), i + 1, t0)
+                completed[0] += 1
                 if sample.start >= warmup and sample.start + sample.latency <= warmup + duration:
                     samples.append(sample)
 
     async with new_session(users) as session:
         await asyncio.gather(*(user(session) for _ in range(users)))
     summary = summarize(samples, window=duration)
-    summary.update(users=users, conversation_turns=script.conversation_turns, warmup_s=warmup)
+    summary.update(users=users, conversation_turns=script.conversation_turns, warmup_s=warmup,
+                   all_requests=completed[0])
     return summary, samples
 
 
@@ -304,6 +308,7 @@ async def open_loop(
     summary.update(
         target_rate_msg_s=rate, arrivals=sum(1 for a in arrivals if a >= warmup),
         conversations=opened, peak_in_flight=peak_in_flight, client_late_sends=late,
+        all_requests=len(arrivals) - dropped,
         dropped_by_client=dropped, warmup_s=warmup, seed=seed,
     )
     return summary, samples
@@ -314,9 +319,13 @@ async def open_loop(
 async def long_conversations(
     target: Target, script: Script, conversations: int, turns: int, run: str, phase: str,
     at: Sequence[int] = (5, 100), window: int = 2, deadline: Optional[float] = None, first: int = 0,
+    cpu_probe=None,
 ) -> Tuple[Dict, List[Sample]]:
     """``conversations`` conversations of ``turns`` turns, one after another,
-    one request at a time (conversation numbers from ``first``)."""
+    one request at a time (conversation numbers from ``first``). With
+    ``cpu_probe`` (a function returning the server processes' CPU seconds),
+    each sample also gets the CPU the servers spent on it: unlike latency,
+    that is not inflated by other work on a shared machine."""
     samples: List[Sample] = []
     async with new_session(1) as session:
         t0 = time.perf_counter()
@@ -325,7 +334,11 @@ async def long_conversations(
             for i in range(turns):
                 if deadline is not None and time.monotonic() > deadline:
                     break
-                samples.append(await timed_send(session, target, sender, script.turn(c, i), i + 1, t0))
+                before = cpu_probe() if cpu_probe else None
+                sample = await timed_send(session, target, sender, script.turn(c, i), i + 1, t0)
+                if cpu_probe:
+                    sample.cpu_ms = (cpu_probe() - before) * 1000
+                samples.append(sample)
     return summarize_long(samples, turns, at, window), samples
 
 
@@ -337,6 +350,9 @@ def summarize_long(samples: Sequence[Sample], turns: int, at: Sequence[int] = (5
         out["at"][str(n)] = {
             "n": len(near), "p50_ms": percentile(near, 50) * 1000, "p95_ms": percentile(near, 95) * 1000,
         }
+        cpu = sorted(s.cpu_ms for s in samples if s.ok and s.cpu_ms is not None and abs(s.turn - n) <= window)
+        if cpu:
+            out["at"][str(n)]["cpu_p50_ms"] = percentile(cpu, 50)
     curve = {}  # a coarse curve: median per block of 10 turns
     for lo in range(1, turns + 1, 10):
         block = sorted(s.latency for s in samples if s.ok and lo <= s.turn < lo + 10)
@@ -346,6 +362,10 @@ def summarize_long(samples: Sequence[Sample], turns: int, at: Sequence[int] = (5
     first, last = out["at"][str(at[0])]["p50_ms"], out["at"][str(at[-1])]["p50_ms"]
     if first and not math.isnan(first) and not math.isnan(last):
         out["ratio_last_first"] = last / first
+    cpu_first = out["at"][str(at[0])].get("cpu_p50_ms")
+    cpu_last = out["at"][str(at[-1])].get("cpu_p50_ms")
+    if cpu_first and cpu_last is not None:
+        out["cpu_ratio_last_first"] = cpu_last / cpu_first
     out.update({k: v for k, v in summarize(samples).items()
                 if k in ("requests", "ok", "errors", "degraded", "wrong_answers", "checked_answers")})
     return out

@@ -343,15 +343,16 @@ class Runner:
         asyncio.run(go())
 
     # --- phases
-    def chunk(self, system: str, phase: str, rnd: int, seconds: float, make: Callable[[], Any]) -> None:
-        def pids() -> List[int]:  # this system's processes only
-            out: List[int] = []
-            for c in self.systems[system]["children"]:
-                if c.proc is not None and c.proc.poll() is None:
-                    out.extend(procs.tree(c.pid))
-            return out
+    def pids_of(self, system: str) -> List[int]:
+        """This system's processes only (the other system is up but idle)."""
+        out: List[int] = []
+        for c in self.systems[system]["children"]:
+            if c.proc is not None and c.proc.poll() is None:
+                out.extend(procs.tree(c.pid))
+        return out
 
-        with procs.CpuWindow(pids) as cpu:
+    def chunk(self, system: str, phase: str, rnd: int, seconds: float, make: Callable[[], Any]) -> None:
+        with procs.CpuWindow(lambda: self.pids_of(system)) as cpu:
             summary, samples = asyncio.run(make())
         summary["cpu"] = cpu.result
         summary["round"] = rnd
@@ -399,9 +400,10 @@ class Runner:
                     continue
                 s = self.systems[name]
                 deadline = time.monotonic() + max(30.0, self.budget.left() - 90)
+                pids = self.pids_of(name)
                 self.chunk(name, "long_conversation", c, 0, lambda: loadgen.long_conversations(
                     s["single"], s["script"], 1, p.long_turns, self.run_id, f"{name}-long", at=p.at,
-                    deadline=deadline, first=c))
+                    deadline=deadline, first=c, cpu_probe=lambda: procs.cpu_seconds_precise(pids)))
 
     def single_replica_open_loop(self) -> None:
         """For comparison only: the open loop against one product replica."""
@@ -436,7 +438,7 @@ class Runner:
             total = sum(walls) or 1.0
             summary["cpu"] = {k: round(sum(c["cpu"][k] * c["cpu"]["wall_s"] for c in chunks) / total, 2)
                               for k in ("servers_cores", "client_cores", "other_cores")}
-            served = sum(c.get("requests", 0) for c in chunks)
+            served = sum(c.get("all_requests", c.get("requests", 0)) for c in chunks)
             if served:
                 summary["cpu"]["servers_cpu_ms_per_msg"] = round(
                     1000 * sum(c["cpu"]["servers_cpu_s"] for c in chunks) / served, 1)
@@ -645,7 +647,10 @@ def table(results: Dict) -> str:
             at = long["at"]
             curve = ", ".join(f"{k}: {v:.0f}" for k, v in long["p50_ms_by_turn_block"].items())
             lines.append(f"  {sname:<8} turn 5 {_fmt(at['5']['p50_ms'])} ms, turn 100 {_fmt(at['100']['p50_ms'])} ms, "
-                         f"ratio {_fmt(long.get('ratio_last_first'), 2)}  [{curve}]")
+                         f"ratio {_fmt(long.get('ratio_last_first'), 2)}; server CPU per turn "
+                         f"{_fmt(at['5'].get('cpu_p50_ms'))} -> {_fmt(at['100'].get('cpu_p50_ms'))} ms, "
+                         f"ratio {_fmt(long.get('cpu_ratio_last_first'), 2)}")
+            lines.append(f"  {'':<8} p50 by turns: {curve}")
     lines.append("")
     lines.append("processes (RSS now / peak, MiB; load = process start -> health OK):")
     for sname, system in results["systems"].items():

@@ -240,8 +240,10 @@ with_lock() {
 }
 
 start() {
-  # Fast path: both answer and the settings file exists.
+  # Fast path: both answer and the settings file exists; make sure the role
+  # and databases are still there (someone may have dropped one).
   if [ -s "$ENV_FILE" ] && pg_running && redis_running; then
+    pg_provision "$(secret pg)"
     return 0
   fi
   install_if_missing

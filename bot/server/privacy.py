@@ -12,7 +12,7 @@ _PATTERNS = [
     (re.compile(r"\b(?=[A-Z0-9]*\d)[A-HJ-NPR-Z0-9]{17}\b", re.IGNORECASE), "[vin]"),
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[email]"),
     (re.compile(r"(?<![\w-])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\w-])"), "[phone]"),
-    (re.compile(r"(?<![\w-])\d{5}(?:-\d{4})?(?![\w-])"), "[zip]"),
+    (re.compile(r"(?<![\w:/-])\d{5}(?:-\d{4})?(?![\w-])"), "[zip]"),  # not ports (":15005")
 ]
 # Rasa's own lines that quote the customer's message or identity slot values.
 _USER_TEXT = re.compile(r"(Received user message |text=|parse_data_text=|user_text=|'text': )('[^']*'|\"[^\"]*\"|\S+)")

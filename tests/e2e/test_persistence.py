@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional
 
+import psycopg2
 import pytest
+import redis
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -96,6 +100,7 @@ class Run:
     replies: Dict[str, str] = field(default_factory=dict)
     pids: List[Dict[str, Optional[int]]] = field(default_factory=list)
     claims: List[Dict] = field(default_factory=list)
+    stored: List[str] = field(default_factory=list)  # user messages in the configured tracker store
     launcher: Optional[topology.Process] = None
 
     @property
@@ -152,6 +157,31 @@ def _environment(name: str, tmp: Path, services: Optional[Dict[str, str]], dbs: 
     return topology.production_env(services, trackers, contracts, env)
 
 
+def stored_user_messages(run: Run, services: Dict[str, str], sender: str) -> List[str]:
+    """The sender's user messages, in order, read straight from the configured tracker store."""
+    query = "SELECT data FROM events WHERE sender_id = {} AND type_name = 'user' ORDER BY id"
+    if run.name == "embedded":
+        with closing(sqlite3.connect(run.env["TRACKER_DB"])) as conn:
+            rows = conn.execute(query.format("?"), (sender,)).fetchall()
+    else:
+        url = topology.postgres_url(services, run.env["TRACKER_DB_NAME"])
+        with closing(psycopg2.connect(url)) as conn, conn.cursor() as cur:
+            cur.execute(query.format("%s"), (sender,))
+            rows = cur.fetchall()
+    return [json.loads(data)["text"] for (data,) in rows]
+
+
+def redis_lock_reads(services: Dict[str, str]) -> int:
+    """GET commands Redis has served (the lock store reads the lock on every message)."""
+    client = redis.Redis(
+        host=services["REDIS_HOST"], port=int(services["REDIS_PORT"]), password=services["REDIS_PASSWORD"]
+    )
+    try:
+        return int(client.info("commandstats").get("cmdstat_get", {}).get("calls", 0))
+    finally:
+        client.close()
+
+
 def _both(runs: List[Run], step: Callable[[Run], None]) -> None:
     with ThreadPoolExecutor(len(runs)) as pool:
         for future in [pool.submit(step, run) for run in runs]:
@@ -182,6 +212,7 @@ def restarted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, Ru
         run.replies["yes"] = say(run.rasa, sender, "yes")
         run.claims = json.loads(topology.run_cli(run.env, "claims", "list", "--json"))
 
+    redis_before = redis_lock_reads(services)
     try:
         for half in (first_half, second_half):
             for run in runs:
@@ -194,6 +225,9 @@ def restarted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, Ru
             finally:
                 for run in runs:
                     run.stop()
+        for run in runs:
+            run.stored = stored_user_messages(run, services, sender)
+        runs[1].replies["redis_lock_reads"] = str(redis_lock_reads(services) - redis_before)
         yield {run.name: run for run in runs}
     finally:
         for run in runs:
@@ -231,3 +265,18 @@ def test_the_claim_is_created_once(restarted: Dict[str, Run], name: str) -> None
     run = restarted[name]
     reference = run.replies["yes"].split("Reference: ")[1].split(".")[0]
     assert [(c["reference"], c["contract_number"]) for c in run.claims] == [(reference, SMITH_JONES[3])]
+
+
+@pytest.mark.parametrize("name", CONFIGURATIONS)
+def test_the_conversation_is_in_the_configured_tracker_store(restarted: Dict[str, Run], name: str) -> None:
+    last_name, zip_code, vin, _ = SMITH_JONES
+    assert restarted[name].stored == ["start my GAP claim", last_name, zip_code, vin, "yes"]
+
+
+def test_production_configuration_uses_postgresql_and_redis(restarted: Dict[str, Run]) -> None:
+    run = restarted["production"]
+    assert run.env["RASA_ENDPOINTS"] == "deploy/endpoints.production.yml"
+    assert not Path(run.env["TRACKER_DB"]).exists(), "Rasa fell back to the SQLite tracker store"
+    assert run.env["DATABASE_URL"].startswith("postgresql://")
+    # Five messages, each reading the Redis lock at least once.
+    assert int(run.replies["redis_lock_reads"]) >= 5
