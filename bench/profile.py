@@ -144,7 +144,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0
     py_spy = ensure_py_spy()
     model = str(Path(args.model or model_default()).resolve())
-    out_dir = VAR / "profiles" / args.scenario
+    out_dir = VAR / "profiles" / (args.scenario + (f"+{args.patches.replace(',', '+')}" if args.patches else ""))
     out_dir.mkdir(parents=True, exist_ok=True)
     run = time.strftime("%H%M%S")
     work = VAR / f"work-prof-{run}"
