@@ -66,6 +66,7 @@ LONG_RATIO = 1.2
 RSS_LIMIT_MIB = 1.2 * 1024
 
 START_TIMEOUT_SECONDS = 240
+QUIET_CORES = 0.1  # a round counts as quiet when other processes used less than this many cores
 
 
 class Plan:
@@ -642,6 +643,16 @@ def table(results: Dict) -> str:
                 f"{_fmt(cpu.get('servers_cores'), 2):>9} {_fmt(cpu.get('servers_cpu_ms_per_msg')):>10} "
                 f"{_fmt(cpu.get('other_cores'), 2):>11}"
             )
+    lines.append("")
+    lines.append(f"rounds with the machine otherwise quiet (other cores < {QUIET_CORES}): p50/p95 ms, msg/s per round")
+    for sname, system in results["systems"].items():
+        for pname, p in (system.get("phases") or {}).items():
+            if pname == "long_conversation":
+                continue
+            quiet = [r for r in p.get("rounds", []) if (r.get("cpu", {}).get("other_cores") or 0) < QUIET_CORES]
+            if quiet:
+                lines.append(f"  {sname:<8} {pname:<22} " + "; ".join(
+                    f"{_fmt(r['p50_ms'], 0)}/{_fmt(r['p95_ms'], 0)} {_fmt(r.get('throughput_msg_s'))}" for r in quiet))
     lines.append("")
     lines.append("long conversations (p50 over turns n-2..n+2 of every conversation):")
     for sname, system in results["systems"].items():
