@@ -84,4 +84,6 @@ audit:
 	rm -rf var/bench/audit && mkdir -p var/bench
 	"$$(scripts/find_python.sh)" -m venv var/bench/audit
 	var/bench/audit/bin/pip install -q pip-audit
-	var/bench/audit/bin/pip-audit -r requirements.txt --no-deps --disable-pip --desc off $(AUDIT_ARGS)
+	@# --strict: a dependency that cannot be audited (e.g. no vulnerability database reachable) fails the audit
+	var/bench/audit/bin/pip-audit -r requirements.txt --no-deps --disable-pip --strict --desc on $(AUDIT_ARGS) \
+	  || { echo "audit failed: a vulnerability was found, or a dependency could not be audited (see above; docs/benchmarks.md)" >&2; exit 1; }
