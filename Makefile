@@ -12,7 +12,7 @@ export ACTION_SERVER_URL ?= http://127.0.0.1:$(or $(ACTION_PORT),5055)/webhook
 export TRACKER_DB ?= $(CURDIR)/var/trackers.db
 export ACTION_SERVER_TOKEN ?=
 
-.PHONY: run test setup train shell validate lock clean nlu-compare
+.PHONY: run test setup train shell validate lock clean nlu-compare policy-compare
 
 ## run: set up if needed, train if stale, start everything, print the URLs
 run: train
@@ -71,6 +71,10 @@ screenshots: train
 ## nlu-compare: train each candidate pipeline (docs/nlu_configs/) and score it on the held-out set
 nlu-compare: setup
 	$(PY) scripts/nlu_compare.py
+
+## policy-compare: train each candidate policy set (docs/policy_configs/); conversation tests, decisions, CPU per turn
+policy-compare: setup
+	$(PY) scripts/policy_compare.py
 
 # --- benchmarks and audits (bench/, docs/benchmarks.md); not part of `make test` ---
 .PHONY: bench audit

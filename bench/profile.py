@@ -136,7 +136,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
     parser.add_argument("--native", action="store_true", help="include C/C++ frames (TensorFlow kernels)")
     parser.add_argument("--tf-threads", type=int, default=None)
-    parser.add_argument("--patches", default="", help="EXPERIMENT: bench/experiments prototypes to apply")
     parser.add_argument("--summarize", help="only summarise an existing collapsed-stack file")
     args = parser.parse_args(argv)
     if args.summarize:
@@ -144,12 +143,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0
     py_spy = ensure_py_spy()
     model = str(Path(args.model or model_default()).resolve())
-    out_dir = VAR / "profiles" / (args.scenario + (f"+{args.patches.replace(',', '+')}" if args.patches else ""))
+    out_dir = VAR / "profiles" / args.scenario
     out_dir.mkdir(parents=True, exist_ok=True)
     run = time.strftime("%H%M%S")
     work = VAR / f"work-prof-{run}"
     work.mkdir(parents=True, exist_ok=True)
-    product = Product(model, [37106 + i for i in range(args.replicas)], 37155, work, args.tf_threads, args.patches)
+    product = Product(model, [37106 + i for i in range(args.replicas)], 37155, work, args.tf_threads)
     children = procs.Children()
     log_dir = VAR / "logs-profile"
     spies: List[Tuple[str, subprocess.Popen, Path]] = []

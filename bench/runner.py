@@ -195,7 +195,7 @@ class Product:
     """Our action server and Rasa replicas, built with bot.launcher's commands."""
 
     def __init__(self, model: str, rasa_ports: Sequence[int], action_port: int, work: Path,
-                 tf_threads: Optional[int], patches: str = "", extra_env: Sequence[str] = ()) -> None:
+                 tf_threads: Optional[int], extra_env: Sequence[str] = ()) -> None:
         sys.path.insert(0, str(ROOT))
         from bot import launcher  # the same commands `make run` uses
 
@@ -219,9 +219,6 @@ class Product:
         if tf_threads:
             env["TF_INTRA_OP_PARALLELISM_THREADS"] = str(tf_threads)
             env["TF_INTER_OP_PARALLELISM_THREADS"] = str(tf_threads)
-        if patches:  # bench/experiments: prototypes of proposed fixes, never the product itself
-            env["PYTHONPATH"] = f"{ROOT / 'bench' / 'experiments'}{os.pathsep}{ROOT}"
-            env["BENCH_PATCHES"] = patches
         for item in extra_env:  # --product-env KEY=VALUE (experiments)
             key, _, value = item.partition("=")
             env[key] = value
@@ -305,14 +302,14 @@ class Runner:
         self.work = VAR / f"work-{self.run_id}"
         self.work.mkdir(parents=True, exist_ok=True)
         product = Product(a.model, [a.rasa_port + i for i in range(a.replicas)], a.action_port, self.work,
-                          a.tf_threads, a.patches, a.product_env)
+                          a.tf_threads, a.product_env)
         res = self.sys_result("product")
         res["training"] = training_time(a.model)
         res["topology"] = {
             "replicas": a.replicas, "rest_urls": [product.rest_url(i) for i in range(a.replicas)],
             "routing": "crc32(sender) % replicas (sticky)", "tracker_store": "SQLite, one file per replica",
             "action_servers": 1, "tf_threads": a.tf_threads,
-            "experimental_patches": a.patches or None, "experimental_env": a.product_env or None,
+            "experimental_env": a.product_env or None,
         }
         say("product: migrating and seeding a throwaway contracts database...")
         product.prepare()
@@ -681,10 +678,9 @@ def table(results: Dict) -> str:
     if results.get("skipped"):
         lines.append("skipped: " + "; ".join(results["skipped"]))
     m = results["meta"]["machine"]
-    patches = _get(results, "systems", "product", "topology", "experimental_patches")
     extra_env = _get(results, "systems", "product", "topology", "experimental_env")
-    if patches or extra_env:
-        lines.append(f"EXPERIMENT: product run with patches={patches} env={extra_env}; not the product as shipped")
+    if extra_env:
+        lines.append(f"EXPERIMENT: product run with env={extra_env}; not the product as shipped")
     lines.append(f"machine: {m['nproc']} cpu {m['cpu_model']}, {m['mem_total_gib']} GiB; "
                  f"load at start {m['loadavg']}, at end {results['meta'].get('loadavg_end')}")
     return "\n".join(lines)
@@ -722,9 +718,6 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="EXPERIMENT: extra environment for the product's processes (repeatable)")
     parser.add_argument("--skip-stock", action="store_true")
     parser.add_argument("--skip-product", action="store_true")
-    parser.add_argument("--patches", default="",
-                        help="EXPERIMENT: comma-separated prototypes from bench/experiments applied to the product "
-                             "(events,validate,broker,sqlite,actionpool); results are then not the product's")
     parser.add_argument("--keep-work", action="store_true", help="keep var/bench/work-* (tracker DBs)")
     parser.add_argument("--wait-quiet", type=float, default=float(os.environ.get("BENCH_WAIT_QUIET", "0")),
                         help="first wait up to this many seconds for the 1-minute load to drop below 0.7")

@@ -41,7 +41,8 @@ from bot.channels.sms_text import (
     twiml,
 )
 from bot.identity import mask_phone
-from bot.server.guard import guarded, install_failure_watch
+from bot.server import rasa_process
+from bot.server.guard import guarded
 
 log = logging.getLogger(__name__)
 # Twilio gives up on a webhook after 15 s: answer (at worst with the guard's notice) before that.
@@ -222,9 +223,9 @@ class SmsInput(InputChannel):
         self.choices = OfferedChoices()
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        # The guard every channel shares: rate limits, timeouts, and a notice
-        # with the phone numbers when the bot fails or stays silent.
-        install_failure_watch()
+        # The guard every channel shares (rate limits, timeouts, and a notice
+        # with the phone numbers when the bot fails or stays silent) is in
+        # `guarded`; its failure watch is installed by rasa_process.prepare.
         webhook = SmsWebhook(
             self.settings, guarded(on_new_message, SMS_REPLY_TIMEOUT_SECONDS), self.choices, self.opt_outs
         )
@@ -244,4 +245,4 @@ class SmsInput(InputChannel):
             )
             return response.text(reply.body, status=reply.status, content_type=reply.content_type)
 
-        return sms_webhook
+        return rasa_process.prepare(sms_webhook)

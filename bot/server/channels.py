@@ -20,8 +20,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.messages import render
-from bot.server import privacy
-from bot.server.guard import handle_safely, install_failure_watch
+from bot.server import rasa_process
+from bot.server.guard import handle_safely
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +39,6 @@ class BadRequest(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-def _install_once() -> None:
-    install_failure_watch()
-    privacy.install()
 
 
 def clean_text(value: Any) -> str:
@@ -80,7 +75,6 @@ class SafeRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        _install_once()
         bp = Blueprint("safe_rest_webhook", __name__)
 
         @bp.route("/", methods=["GET"])
@@ -101,7 +95,7 @@ class SafeRestInput(RestInput):
             await handle_safely(on_new_message, message)
             return response.json(collector.messages)
 
-        return bp
+        return rasa_process.prepare(bp)
 
 
 class SafeSocketIOInput(SocketIOInput):
@@ -112,7 +106,6 @@ class SafeSocketIOInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        _install_once()
         bp = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None
@@ -149,4 +142,4 @@ class SafeSocketIOInput(SocketIOInput):
             message = UserMessage(text, output, sender_id, input_channel=self.name())
             await handle_safely(on_new_message, message)
 
-        return bp
+        return rasa_process.prepare(bp)

@@ -1,0 +1,126 @@
+"""CPU per turn inside one Rasa process, without HTTP: a quick check between bench runs.
+
+    .venv/bin/python -m bench.turncost [--model M] [--conversations 20] [--profile]
+
+Loads the model into an Agent in this process, with the product's endpoints
+(our SQL tracker store on a throwaway SQLite file, the speed-ups of
+bot/server/speedups.py), starts an action server beside it, and sends the
+bench's FAQ script. Prints this process's CPU per turn (the action server's
+CPU is not in it) and, with --profile, the top functions. Not a benchmark of
+the product as deployed (that is `make bench`); it isolates what the model
+and Rasa's turn handling cost. scripts/policy_compare.py uses it too.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import gc
+import logging
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Iterator, List
+
+from bench.loadgen import FAQ
+from bench.runner import ROOT, model_default, say
+from bot.health import responds
+
+
+@contextlib.contextmanager
+def product_environment(action_port: int) -> Iterator[None]:
+    """Throwaway databases and an action server on ``action_port``, for in-process agents."""
+    work = Path(tempfile.mkdtemp(prefix="turncost-"))
+    os.environ.update(
+        TRACKER_DB=str(work / "trackers.db"), DATABASE_URL=f"sqlite:///{work / 'contracts.db'}",
+        ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}/webhook", ACTION_SERVER_TOKEN="",
+        RASA_TELEMETRY_ENABLED="false",
+    )
+    for args in (["db", "upgrade"], ["demo", "seed"]):
+        subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    actions = subprocess.Popen(
+        [sys.executable, "-m", "bot.server.action_server", "--port", str(action_port)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not responds(f"http://127.0.0.1:{action_port}/health"):
+            if time.monotonic() > deadline or actions.poll() is not None:
+                raise SystemExit("the action server did not start")
+            time.sleep(0.3)
+        yield
+    finally:
+        actions.terminate()
+        actions.wait(10)
+
+
+async def load_agent(model: str) -> Any:
+    """The model with the product's endpoints and speed-ups, logging as `rasa run` does."""
+    from rasa.core.agent import load_agent as rasa_load_agent
+    from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    from bot.server import speedups
+
+    configure_logging_and_warnings(logging.INFO)
+    configure_structlog(logging.INFO)
+    speedups.install()
+    agent = await rasa_load_agent(model_path=model, endpoints=AvailableEndpoints.read_endpoints("endpoints.yml"))
+    await speedups.freeze_long_lived_objects()
+    return agent
+
+
+async def faq_turn_costs(agent: Any, conversations: int, prefix: str = "turncost") -> List[float]:
+    """CPU milliseconds of each turn of ``conversations`` runs of the bench's FAQ script."""
+    for n in range(3):  # warm-up
+        for turn in FAQ.turns:
+            await agent.handle_text(turn.text, sender_id=f"{prefix}-warm-up-{n:04d}")
+    costs: List[float] = []
+    for n in range(conversations):
+        for turn in FAQ.turns:
+            started = time.process_time()
+            replies = await agent.handle_text(turn.text, sender_id=f"{prefix}-{n:06d}")
+            costs.append((time.process_time() - started) * 1000)
+            assert replies and turn.expect in " ".join(r.get("text", "") for r in replies).lower(), replies
+    return costs
+
+
+async def measure(model: str, conversations: int, profile: bool) -> List[float]:
+    agent = await load_agent(model)
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
+    costs = await faq_turn_costs(agent, conversations)
+    if profiler:
+        profiler.disable()
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("tottime").print_stats(30)
+    return costs
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--conversations", type=int, default=20)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--action-port", type=int, default=37155)
+    args = parser.parse_args()
+    with product_environment(args.action_port):
+        costs = asyncio.run(measure(args.model or model_default(), args.conversations, args.profile))
+    say(f"{len(costs)} turns, Rasa-process CPU per turn: median {statistics.median(costs):.1f} ms, "
+        f"mean {statistics.mean(costs):.1f} ms (gc frozen: {gc.get_freeze_count()} objects)")
+    for i, turn in enumerate(FAQ.turns):
+        say(f"  {statistics.median(costs[i::len(FAQ.turns)]):6.1f} ms  {turn.text}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
