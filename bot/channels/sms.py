@@ -215,6 +215,7 @@ class SmsInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        rasa_process.use_json_logs()  # before the settings can warn about a missing token
         return cls(SmsSettings.load(credentials or {}, os.environ))
 
     def __init__(self, settings: SmsSettings, opt_outs: Optional[OptOutStore] = None) -> None:

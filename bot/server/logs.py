@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import warnings
 
 from bot.server.privacy import PersonalDataFilter
 
@@ -24,10 +25,20 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: str = "INFO") -> None:
-    """Route the root logger to stderr as masked JSON lines."""
+    """Route the root logger (and Python warnings) to stderr as masked JSON lines.
+
+    Replaces whatever handlers the root logger had, so it can run again after
+    a library installed its own (Rasa installs coloredlogs' after reading
+    `--logging-config-file`).
+    """
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     handler.addFilter(PersonalDataFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.captureWarnings(True)
+    # Deprecation notices are for whoever upgrades the libraries, not for
+    # operations: Python hides them by default too.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=PendingDeprecationWarning)

@@ -124,7 +124,7 @@ class AssistantSQLTrackerStore(SQLTrackerStore):
         self._count_latest = sa.select(sa.func.count()).select_from(events).where(
             events.c.sender_id == sender, latest_session
         )
-        self._insert = events.insert()
+        self._insert_row = events.insert()
 
     def _reopen_sqlite(self) -> None:
         """One connection for the process (Rasa uses the store from its event loop only)."""
@@ -153,25 +153,28 @@ class AssistantSQLTrackerStore(SQLTrackerStore):
         fresh_session = compaction_events(tracker, self.compact_after)
         if fresh_session:
             replayed = events_in_current_session(tracker)
-            # Same bookkeeping as Rasa's own session start: update the tracker
-            # first, so that its events and the stored ones stay aligned.
+            self._insert(tracker.sender_id, fresh_session)
+            # The tracker object now holds what the next retrieve returns.
             for event in fresh_session:
                 tracker.update(event)
-            self._store_new_events(tracker)
             log.info("conversation history compacted after %d events", replayed)
 
     def _store_new_events(self, tracker: DialogueStateTracker) -> List[Event]:
         """Insert the tracker's events that are not stored yet; returns them.
 
-        As in Rasa, the tracker holds the latest session's events, so those
-        past the number stored for that session are new.
+        As in Rasa, the tracker holds the latest stored session's events (and
+        any it started since), so those past the number stored are new.
         """
         with self.engine.begin() as connection:
             stored = connection.execute(self._count_latest, {"sender_id": tracker.sender_id}).scalar_one()
             new_events = list(itertools.islice(tracker.events, stored, None))
             if new_events:
-                connection.execute(self._insert, [self._row(tracker.sender_id, e) for e in new_events])
+                connection.execute(self._insert_row, [self._row(tracker.sender_id, e) for e in new_events])
         return new_events
+
+    def _insert(self, sender_id: Text, events: List[Event]) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(self._insert_row, [self._row(sender_id, e) for e in events])
 
     @staticmethod
     def _row(sender_id: Text, event: Event) -> Dict[str, Any]:

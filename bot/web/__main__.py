@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from typing import List, Optional
 
 from aiohttp import web
 
+from bot.server import logs
 from bot.web.app import MissingAsset, Settings, create_app
 
 
@@ -21,7 +21,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         help="interface to listen on (env WEB_HOST; default 127.0.0.1)",
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
     try:
         app = create_app(Settings.from_env(os.environ))
     except MissingAsset as exc:

@@ -150,3 +150,28 @@ def test_long_conversation_replays_a_bounded_session_and_keeps_everything(
     assert rows.count("session_started") > 1 and len(rows) == len(full.events)
     # The synthetic session starts are bookkeeping, not new conversations.
     assert [e["event"] for e in broker.published].count("session_started") == 0
+
+
+def test_a_new_conversation_compacted_every_turn_stores_each_event_once(
+    domain: Domain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rasa's own flow: the tracker is created with `action_listen`, and the
+    first message starts a session inside the turn."""
+    store = make_store(domain, tmp_path / "t.db", None, "1", monkeypatch)
+    tracker = run(store.get_or_create_tracker(SENDER))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    faq_turn(tracker, 0)
+    run(store.save(tracker))
+    for n in range(1, 6):
+        tracker = run(store.retrieve(SENDER))
+        faq_turn(tracker, n)
+        run(store.save(tracker))
+
+    with sqlite3.connect(tmp_path / "t.db") as conn:
+        rows = conn.execute("SELECT type_name, action_name FROM events ORDER BY id").fetchall()
+    sessions = sum(1 for kind, _ in rows if kind == "session_started")
+    listens = sum(1 for _, action in rows if action == "action_listen")
+    assert sessions == 1 + 6  # Rasa's, then one compaction after each of the 6 turns
+    # One on creation, one per session start (Rasa's and the compactions'), one per turn.
+    assert listens == 1 + sessions + 6
