@@ -15,8 +15,8 @@ Each of these was measured with a profiler under `make bench` (docs/benchmarks.m
   in flight on the replica stalled. The heap that loading freed goes back to
   the system (`malloc_trim`, ~13 MiB).
 
-`install()` is idempotent and called by our channels (bot/server/channels.py),
-which Rasa builds in its server process before it loads the model.
+`install()` is idempotent; bot/server/rasa_process.py calls it from every one
+of our channels, which Rasa builds in its server process before it loads the model.
 """
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ import aiohttp
 import jsonschema
 from jsonschema.exceptions import best_match
 from rasa.core.actions.action import RemoteAction
+from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
-from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.utils.endpoints import EndpointConfig
 
 log = logging.getLogger(__name__)

@@ -97,7 +97,7 @@ def test_sqlite_runs_in_wal_mode_on_one_connection(domain: Domain, tmp_path: Pat
     assert type(store.engine.pool).__name__ == "StaticPool"
 
 
-def test_compaction_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compaction_setting() -> None:
     assert compact_after_events({}) == DEFAULT_COMPACT_AFTER_EVENTS
     assert compact_after_events({"TRACKER_COMPACT_EVENTS": "0"}) == 0
     assert compact_after_events({"TRACKER_COMPACT_EVENTS": "40"}) == 40
