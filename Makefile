@@ -12,16 +12,31 @@ export ACTION_SERVER_URL ?= http://127.0.0.1:$(or $(ACTION_PORT),5055)/webhook
 export TRACKER_DB ?= $(CURDIR)/var/trackers.db
 export ACTION_SERVER_TOKEN ?=
 
-.PHONY: run test setup train shell validate lock clean nlu-compare policy-compare
+.PHONY: run test test-unit lint format setup train shell validate lock clean nlu-compare policy-compare
 
 ## run: set up if needed, train if stale, start everything, print the URLs
 run: train
-	$(PY) -m bot.launcher --model $(MODEL)
+	$(PY) -m bot.ops.launcher --model $(MODEL)
 
-## test: set up if needed and run the whole suite
-test: train
+## test: set up if needed, lint, and run the whole suite
+test: lint train
 	scripts/ci_system_deps.sh
 	scripts/test.sh
+
+## test-unit: the fast tier (no model, no servers) for the inner loop
+test-unit: setup
+	scripts/test.sh -q -m "not model and not e2e and not scaleout"
+
+## lint: ruff (lint + format check) and mypy over the whole tree
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+## format: apply ruff's fixes and formatting
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 setup:
 	scripts/setup.sh
@@ -31,7 +46,7 @@ train: setup
 
 ## shell: talk to the bot in the terminal (starts the action server too)
 shell: train
-	@$(PY) -m bot.server.action_server --port $(or $(ACTION_PORT),5055) >var/shell-actions.log 2>&1 & \
+	@$(PY) -m bot.rasa_server.action_server --port $(or $(ACTION_PORT),5055) >var/shell-actions.log 2>&1 & \
 	  pid=$$!; trap "kill $$pid" EXIT; sleep 5; \
 	  $(VENV)/bin/rasa shell --model $(MODEL) --endpoints endpoints.yml
 
@@ -59,22 +74,22 @@ services-stop:
 
 ## topology: two Rasa replicas + two action servers on PostgreSQL + Redis; Ctrl-C stops all
 topology: train
-	$(PY) scripts/topology.py --model $(MODEL)
+	$(PY) -m bot.ops.topology --model $(MODEL)
 
-# --- documentation pictures (bot/web/screenshots.py, docs/channels.md) ---
+# --- documentation pictures (tools/screenshots.py, docs/channels.md) ---
 .PHONY: screenshots
 
 ## screenshots: PNGs of the chat widget and the FAQ into docs/screenshots/ (reuses a running `make run`)
 screenshots: train
-	$(PY) -m bot.web.screenshots
+	$(PY) -m tools.screenshots
 
 ## nlu-compare: train each candidate pipeline (docs/nlu_configs/) and score it on the held-out set
 nlu-compare: setup
-	$(PY) scripts/nlu_compare.py
+	$(PY) -m tools.nlu_compare
 
 ## policy-compare: train each candidate policy set (docs/policy_configs/); conversation tests, decisions, CPU per turn
 policy-compare: setup
-	$(PY) scripts/policy_compare.py
+	$(PY) -m tools.policy_compare
 
 # --- benchmarks and audits (bench/, docs/benchmarks.md); not part of `make test` ---
 .PHONY: bench audit

@@ -1,18 +1,20 @@
 """Shared helpers for actions: blocking calls off the event loop, replies, slots."""
+
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Callable, Iterable, List, Optional, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import services
-from bot.answers import Reply
-from bot.messages import render
-from bot.services import ContractView
+from bot.content.messages import render
+from bot.data import services
+from bot.data.services import ContractView
+from bot.domain.answers import Reply
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -25,7 +27,7 @@ class ServiceUnavailable(Exception):
 
 
 async def call_service(fn: Callable[..., T], *args: Any) -> T:
-    """Run a blocking bot.services call in a worker thread (never on the event loop)."""
+    """Run a blocking bot.data.services call in a worker thread (never on the event loop)."""
     try:
         return await asyncio.to_thread(fn, *args)
     except services.NotEligible:
@@ -36,7 +38,7 @@ async def call_service(fn: Callable[..., T], *args: Any) -> T:
 
 
 def say(dispatcher: CollectingDispatcher, key: str, **variables: str) -> None:
-    """Send catalogue message ``key`` (bot/messages.yml)."""
+    """Send catalogue message ``key`` (bot/content/messages.yml)."""
     dispatcher.utter_message(**render(key, **variables))
 
 
@@ -45,15 +47,15 @@ def say_all(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:
         say(dispatcher, reply.message, **reply.variables)
 
 
-def latest_intent(tracker: Tracker) -> Optional[str]:
+def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
-def latest_entity(tracker: Tracker, entity: str) -> Optional[str]:
+def latest_entity(tracker: Tracker, entity: str) -> str | None:
     return next(tracker.get_latest_entity_values(entity), None)
 
 
-async def verified_contract(tracker: Tracker) -> Optional[ContractView]:
+async def verified_contract(tracker: Tracker) -> ContractView | None:
     number = tracker.get_slot("verified_contract")
     if not tracker.get_slot("verified") or not number:
         return None
@@ -64,5 +66,5 @@ def input_channel(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "unknown"
 
 
-def clear_identity_slots() -> List[dict]:
+def clear_identity_slots() -> list[dict]:
     return [SlotSet(slot, None) for slot in IDENTITY_SLOTS]

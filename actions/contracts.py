@@ -3,9 +3,10 @@
 The rules say the general answer (domain.yml) first; these actions add the
 personal part, or offer to look the contract up.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -20,16 +21,14 @@ from actions.common import (
     say_all,
     verified_contract,
 )
-from bot import services
-from bot.answers import CONTRACT_QUESTIONS, GENERAL_QUESTIONS, long_date, personal_answer
-from bot.clock import today
-from bot.dates import parse_natural_date
-from bot.policy import transfer_deadline
+from bot.data import services
+from bot.domain.answers import CONTRACT_QUESTIONS, GENERAL_QUESTIONS, long_date, personal_answer
+from bot.domain.clock import today
+from bot.domain.dates import parse_natural_date
+from bot.domain.policy import transfer_deadline
 
 
-async def answer_from_contract(
-    dispatcher: CollectingDispatcher, tracker: Tracker, question: str
-) -> bool:
+async def answer_from_contract(dispatcher: CollectingDispatcher, tracker: Tracker, question: str) -> bool:
     """Say the personalised answer; False when no verified contract is available."""
     try:
         contract = await verified_contract(tracker)
@@ -48,12 +47,12 @@ async def answer_from_contract(
 class ActionAnswerPersonal(Action):
     """Personal part of rental, trip, deductible, refund and contract questions."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_personal"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         question = latest_intent(tracker) or ""
         if tracker.active_loop.get("name"):
             # Mid-form the identity answers are still being collected.
@@ -72,32 +71,31 @@ class ActionAnswerPersonal(Action):
 class ActionVerifyIdentity(Action):
     """After the look-up form: confirm the match and answer the pending question."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_verify_identity"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         if tracker.get_slot("contract_system_down"):
             return [SlotSet("contract_system_down", None)]  # the form already said so
         if not tracker.get_slot("verified"):
             say(dispatcher, "identity_locked")
             return []
         say(dispatcher, "verified", verified_summary=tracker.get_slot("verified_summary") or "")
-        pending: Optional[str] = tracker.get_slot("pending_question")
-        if pending in GENERAL_QUESTIONS or pending in CONTRACT_QUESTIONS:
-            if pending != "lookup_contract":
-                await answer_from_contract(dispatcher, tracker, pending)
+        pending: str | None = tracker.get_slot("pending_question")
+        if (pending in GENERAL_QUESTIONS or pending in CONTRACT_QUESTIONS) and pending != "lookup_contract":
+            await answer_from_contract(dispatcher, tracker, pending)
         return [SlotSet("pending_question", None)]
 
 
 class ActionDeclineLookup(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_decline_lookup"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         say(dispatcher, "lookup_declined")
         return [SlotSet("lookup_offered", False), SlotSet("pending_question", None)]
 
@@ -105,12 +103,12 @@ class ActionDeclineLookup(Action):
 class ActionAnswerTransfer(Action):
     """After the transfer answer, or when details are given: the 30-day deadline."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_transfer"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         date_text = latest_entity(tracker, "date")
         if date_text:
             sale_date = parse_natural_date(date_text, today())

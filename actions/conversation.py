@@ -1,16 +1,17 @@
 """Form questions, leaving a form, and the two-stage fallback."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import clear_identity_slots, latest_intent, say
-from bot.messages import render
-from bot.topics import BY_INTENT
+from bot.content.messages import render
+from bot.content.topics import BY_INTENT
 
 MAX_SUGGESTIONS = 3
 MIN_SUGGESTION_CONFIDENCE = 0.1
@@ -24,12 +25,12 @@ class FormQuestion(Action, ABC):
     def question(self) -> str:
         """Catalogue key, which is also the action name without "action_"."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"action_{self.question}"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         say(dispatcher, self.question, verified_summary=tracker.get_slot("verified_summary") or "")
         return []
 
@@ -55,14 +56,14 @@ class AskGapConfirmed(FormQuestion):
 
 
 class ActionStopForm(Action):
-    """"Stop" / "never mind" / goodbye in a form: end it and forget what was typed."""
+    """ "Stop" / "never mind" / goodbye in a form: end it and forget what was typed."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_stop_form"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         if latest_intent(tracker) == "goodbye":
             dispatcher.utter_message(response="utter_goodbye")
         else:
@@ -78,18 +79,17 @@ class ActionStopForm(Action):
 class ActionDefaultAskAffirmation(Action):
     """First fallback stage: offer the likeliest topics as buttons."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_ask_affirmation"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         ranking = tracker.latest_message.get("intent_ranking") or []
         buttons = [
             {"title": BY_INTENT[item["name"]].question, "payload": f"/{item['name']}"}
             for item in ranking
-            if item.get("name") in BY_INTENT
-            and item.get("confidence", 0) >= MIN_SUGGESTION_CONFIDENCE
+            if item.get("name") in BY_INTENT and item.get("confidence", 0) >= MIN_SUGGESTION_CONFIDENCE
         ][:MAX_SUGGESTIONS]
         if not buttons:
             say(dispatcher, "ask_rephrase")
@@ -101,12 +101,12 @@ class ActionDefaultAskAffirmation(Action):
 
 
 class ActionDefaultAskRephrase(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_ask_rephrase"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         say(dispatcher, "ask_rephrase")
         return []
 
@@ -114,12 +114,12 @@ class ActionDefaultAskRephrase(Action):
 class ActionDefaultFallback(Action):
     """Last stage: apologise and hand off to people, never loop."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_fallback"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         say(dispatcher, "default")
         dispatcher.utter_message(response="utter_human")
         return [UserUtteranceReverted()]

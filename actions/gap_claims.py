@@ -1,30 +1,31 @@
 """Opening a GAP claim after the form, idempotently (retries never double-file)."""
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import ServiceUnavailable, call_service, input_channel, say
-from bot import services
-from bot.answers import long_date
-from bot.clock import today
-from bot.policy import gap_review_due
-from bot.server.counters import GAP_CLAIMS
+from bot.data import services
+from bot.domain.answers import long_date
+from bot.domain.clock import today
+from bot.domain.policy import gap_review_due
+from bot.rasa_server.counters import GAP_CLAIMS
 
 log = logging.getLogger(__name__)
 
 
 class ActionSubmitGapClaim(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_gap_claim"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         reset = [SlotSet("gap_confirmed", None)]
         number = tracker.get_slot("verified_contract")
         if tracker.get_slot("contract_system_down"):

@@ -5,11 +5,12 @@ order (or single message) they arrive in. A mismatch clears all three and gets
 the same neutral answer whichever part was wrong; the third locks the
 conversation and hands off to the phone.
 """
+
 from __future__ import annotations
 
 import logging
 from abc import abstractmethod
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -25,18 +26,18 @@ from actions.common import (
     latest_intent,
     say,
 )
-from bot import services
-from bot.answers import CONTRACT_QUESTIONS, GENERAL_QUESTIONS, contract_summary
-from bot.identity import MAX_VERIFICATION_FAILURES, check_vin, normalize_zip
-from bot.server.counters import VERIFICATIONS
-from bot.services import ContractView
-from bot.verification import (
+from bot.data import services
+from bot.data.services import ContractView
+from bot.domain.answers import CONTRACT_QUESTIONS, GENERAL_QUESTIONS, contract_summary
+from bot.domain.identity import MAX_VERIFICATION_FAILURES, check_vin, normalize_zip
+from bot.domain.verification import (
     clean_last_name,
     name_candidates,
     surname_answer,
     vin_candidate,
     zip_candidate,
 )
+from bot.rasa_server.counters import VERIFICATIONS
 
 log = logging.getLogger(__name__)
 PERSONAL_QUESTIONS = (set(GENERAL_QUESTIONS) | set(CONTRACT_QUESTIONS)) - {"lookup_contract"}
@@ -46,16 +47,16 @@ class IdentityFormValidation(FormValidationAction):
     """Validation shared by both forms that collect last name, ZIP and VIN."""
 
     @abstractmethod
-    def name(self) -> Text:
+    def name(self) -> str:
         """The validation action's name: validate_<form>."""
 
     async def required_slots(
         self,
-        domain_slots: List[Text],
+        domain_slots: list[str],
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> List[Text]:
+    ) -> list[str]:
         if tracker.get_slot("identity_locked") or tracker.get_slot("contract_system_down"):
             return []
         if tracker.get_slot("verified"):
@@ -64,7 +65,7 @@ class IdentityFormValidation(FormValidationAction):
 
     async def extract_last_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         """A bare surname the NLU misread (e.g. as *stop*) still answers the question."""
         if tracker.get_slot("requested_slot") != "last_name" or tracker.get_slot("last_name"):
             return {}
@@ -73,7 +74,7 @@ class IdentityFormValidation(FormValidationAction):
 
     def validate_last_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         name = clean_last_name(str(value or ""))
         if name is None:
             say(dispatcher, "invalid_last_name")
@@ -81,7 +82,7 @@ class IdentityFormValidation(FormValidationAction):
 
     def validate_zip_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         zip5 = normalize_zip(zip_candidate(str(value or "")) or "")
         if zip5 is None:
             say(dispatcher, "invalid_zip_code")
@@ -89,7 +90,7 @@ class IdentityFormValidation(FormValidationAction):
 
     def validate_vin(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         candidate = vin_candidate(str(value or ""))
         check = check_vin(candidate)
         if not check.ok:
@@ -99,7 +100,7 @@ class IdentityFormValidation(FormValidationAction):
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         events = await super().get_validation_events(dispatcher, tracker, domain)
         tracker.add_slots(events)
         events += self._remember_question(tracker)
@@ -110,7 +111,7 @@ class IdentityFormValidation(FormValidationAction):
         return events
 
     @staticmethod
-    def _remember_question(tracker: Tracker) -> List[EventType]:
+    def _remember_question(tracker: Tracker) -> list[EventType]:
         """On activation, remember the personal question that started the form.
 
         Only then: any slot event later would stop the form from rejecting an
@@ -118,7 +119,7 @@ class IdentityFormValidation(FormValidationAction):
         """
         if tracker.get_slot("requested_slot") is not None:
             return []
-        events: List[EventType] = []
+        events: list[EventType] = []
         if tracker.get_slot("lookup_offered"):
             events.append(SlotSet("lookup_offered", False))
         intent = latest_intent(tracker)
@@ -126,7 +127,7 @@ class IdentityFormValidation(FormValidationAction):
             events.append(SlotSet("pending_question", intent))
         return events
 
-    async def _verify(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    async def _verify(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         try:
             contract = await self._find_contract(
                 tracker.get_slot("last_name"), tracker.get_slot("zip_code"), tracker.get_slot("vin")
@@ -138,7 +139,7 @@ class IdentityFormValidation(FormValidationAction):
             failures = int(tracker.get_slot("verification_failures") or 0) + 1
             log.info("identity verification failed (attempt %d)", failures)
             VERIFICATIONS.labels("mismatch").inc()
-            events: List[EventType] = [SlotSet("verification_failures", failures)]
+            events: list[EventType] = [SlotSet("verification_failures", failures)]
             if failures >= MAX_VERIFICATION_FAILURES:
                 events.append(SlotSet("identity_locked", True))
             else:
@@ -155,7 +156,7 @@ class IdentityFormValidation(FormValidationAction):
         ] + clear_identity_slots()
 
     @staticmethod
-    async def _find_contract(last_name: str, zip_code: str, vin: str) -> Optional[ContractView]:
+    async def _find_contract(last_name: str, zip_code: str, vin: str) -> ContractView | None:
         for candidate in name_candidates(last_name):
             contract = await call_service(services.verify_identity, candidate, zip_code, vin)
             if contract is not None:
@@ -164,21 +165,21 @@ class IdentityFormValidation(FormValidationAction):
 
 
 class ValidateLookupForm(IdentityFormValidation):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_lookup_form"
 
 
 class ValidateGapClaimForm(IdentityFormValidation):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_gap_claim_form"
 
     async def required_slots(
         self,
-        domain_slots: List[Text],
+        domain_slots: list[str],
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> List[Text]:
+    ) -> list[str]:
         if tracker.get_slot("gap_eligible") is False:
             return []  # the submit action explains why no claim can be opened
         return await super().required_slots(domain_slots, dispatcher, tracker, domain)

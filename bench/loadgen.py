@@ -17,32 +17,34 @@ tracker store.
 
 Nothing here starts or stops servers; see bench.runner.
 """
+
 from __future__ import annotations
 
 import asyncio
 import collections
 import json
 import math
-import os
 import random
 import time
 import zlib
-from dataclasses import asdict, dataclass, field
-from typing import Deque, Dict, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import aiohttp
 
 REQUEST_TIMEOUT_SECONDS = 30.0
-# Replies that mean the product's guard stepped in (bot/messages.yml).
+# Replies that mean the product's guard stepped in (bot/content/messages.yml).
 DEGRADED_MARKERS = ("isn't responding right now", "sending messages faster than i can answer")
 
 
 # --- what the users say ------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Turn:
     text: str
-    expect: Optional[str] = None  # lower-case words the reply must contain, if checked
+    expect: str | None = None  # lower-case words the reply must contain, if checked
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class Script:
     """Turns to rotate through; conversation k's turn i is turns[(k + i) % len]."""
 
     name: str
-    turns: Tuple[Turn, ...]
+    turns: tuple[Turn, ...]
     conversation_turns: int = 5
 
     def turn(self, conversation: int, index: int) -> Turn:
@@ -86,18 +88,19 @@ STOCK = Script(
 
 # --- one request -----------------------------------------------------------------------
 
+
 @dataclass
 class Sample:
-    start: float          # seconds since the phase's t0 (scheduled time in open loop)
-    latency: float        # seconds
-    ok: bool              # HTTP 200 with at least one reply, not a guard notice
-    turn: int             # 1-based turn index within its conversation
+    start: float  # seconds since the phase's t0 (scheduled time in open loop)
+    latency: float  # seconds
+    ok: bool  # HTTP 200 with at least one reply, not a guard notice
+    turn: int  # 1-based turn index within its conversation
     replica: int
     status: int = 0
     error: str = ""
     degraded: bool = False
-    correct: Optional[bool] = None
-    cpu_ms: Optional[float] = None  # server CPU spent on this request (long conversations only)
+    correct: bool | None = None
+    cpu_ms: float | None = None  # server CPU spent on this request (long conversations only)
 
 
 class Target:
@@ -114,7 +117,7 @@ class Target:
 
 async def send(
     session: aiohttp.ClientSession, target: Target, sender: str, turn: Turn
-) -> Tuple[int, int, str, bool, Optional[bool], List[Dict]]:
+) -> tuple[int, int, str, bool, bool | None, list[dict]]:
     """One turn: (replica, status, error, degraded, correct, replies)."""
     replica = target.replica(sender)
     try:
@@ -142,15 +145,27 @@ async def send(
 
 
 async def timed_send(
-    session: aiohttp.ClientSession, target: Target, sender: str, turn: Turn, turn_no: int,
-    t0: float, scheduled: Optional[float] = None,
+    session: aiohttp.ClientSession,
+    target: Target,
+    sender: str,
+    turn: Turn,
+    turn_no: int,
+    t0: float,
+    scheduled: float | None = None,
 ) -> Sample:
     began = time.perf_counter() if scheduled is None else scheduled
     replica, status, error, degraded, correct, _ = await send(session, target, sender, turn)
     latency = time.perf_counter() - began
     return Sample(
-        start=began - t0, latency=latency, ok=(not error and not degraded), turn=turn_no,
-        replica=replica, status=status, error=error, degraded=degraded, correct=correct,
+        start=began - t0,
+        latency=latency,
+        ok=(not error and not degraded),
+        turn=turn_no,
+        replica=replica,
+        status=status,
+        error=error,
+        degraded=degraded,
+        correct=correct,
     )
 
 
@@ -167,6 +182,7 @@ def sender_id(run: str, phase: str, conversation: int) -> str:
 
 # --- statistics ------------------------------------------------------------------------
 
+
 def percentile(sorted_values: Sequence[float], q: float) -> float:
     """Linear interpolation between closest ranks (numpy's default), q in [0, 100]."""
     if not sorted_values:
@@ -179,11 +195,11 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
 
 
-def summarize(samples: Sequence[Sample], window: Optional[float] = None) -> Dict:
+def summarize(samples: Sequence[Sample], window: float | None = None) -> dict:
     """Latency percentiles (ms) of the successful samples, throughput, error counts."""
     good = sorted(s.latency for s in samples if s.ok)
     checked = [s for s in samples if s.correct is not None]
-    out = {
+    out: dict[str, Any] = {
         "requests": len(samples),
         "ok": len(good),
         "errors": sum(1 for s in samples if s.error),
@@ -207,16 +223,23 @@ def summarize(samples: Sequence[Sample], window: Optional[float] = None) -> Dict
 
 # --- closed loop ------------------------------------------------------------------------
 
+
 async def closed_loop(
-    target: Target, script: Script, users: int, duration: float, warmup: float, run: str, phase: str,
-) -> Tuple[Dict, List[Sample]]:
+    target: Target,
+    script: Script,
+    users: int,
+    duration: float,
+    warmup: float,
+    run: str,
+    phase: str,
+) -> tuple[dict, list[Sample]]:
     """``users`` virtual users, each running back-to-back conversations for
     warmup + duration seconds; statistics over requests that started and
     finished inside the measuring window (after warm-up)."""
     t0 = time.perf_counter()
     measure_from = t0 + warmup
     stop_at = measure_from + duration
-    samples: List[Sample] = []
+    samples: list[Sample] = []
     counter = iter(range(10**9))
     completed = [0]  # every request, warm-up included (for CPU per message)
 
@@ -235,12 +258,14 @@ async def closed_loop(
     async with new_session(users) as session:
         await asyncio.gather(*(user(session) for _ in range(users)))
     summary = summarize(samples, window=duration)
-    summary.update(users=users, conversation_turns=script.conversation_turns, warmup_s=warmup,
-                   all_requests=completed[0])
+    summary.update(
+        users=users, conversation_turns=script.conversation_turns, warmup_s=warmup, all_requests=completed[0]
+    )
     return summary, samples
 
 
 # --- open loop --------------------------------------------------------------------------
+
 
 @dataclass
 class _Conversation:
@@ -250,21 +275,28 @@ class _Conversation:
 
 
 async def open_loop(
-    target: Target, script: Script, rate: float, duration: float, warmup: float, run: str, phase: str,
-    seed: int = 1, max_in_flight: int = 2000,
-) -> Tuple[Dict, List[Sample]]:
+    target: Target,
+    script: Script,
+    rate: float,
+    duration: float,
+    warmup: float,
+    run: str,
+    phase: str,
+    seed: int = 1,
+    max_in_flight: int = 2000,
+) -> tuple[dict, list[Sample]]:
     """Poisson arrivals at ``rate`` messages/s for warmup + duration seconds."""
     rng = random.Random(seed)
-    arrivals: List[float] = []
+    arrivals: list[float] = []
     t = 0.0
     while True:
         t += rng.expovariate(rate)
         if t >= warmup + duration:
             break
         arrivals.append(t)
-    idle: Deque[_Conversation] = collections.deque()
+    idle: collections.deque[_Conversation] = collections.deque()
     opened = 0
-    samples: List[Sample] = []
+    samples: list[Sample] = []
     tasks: set = set()
     peak_in_flight = 0
     late = 0  # arrivals the client itself sent > 5 ms after schedule
@@ -273,7 +305,12 @@ async def open_loop(
     async def one(session: aiohttp.ClientSession, conv: _Conversation, scheduled: float, t0: float) -> None:
         turn_no = conv.next_turn + 1
         sample = await timed_send(
-            session, target, conv.sender, script.turn(conv.number, conv.next_turn), turn_no, t0,
+            session,
+            target,
+            conv.sender,
+            script.turn(conv.number, conv.next_turn),
+            turn_no,
+            t0,
             scheduled=scheduled,
         )
         conv.next_turn += 1
@@ -306,27 +343,41 @@ async def open_loop(
             await asyncio.wait(set(tasks), timeout=REQUEST_TIMEOUT_SECONDS + 5)
     summary = summarize(samples, window=duration)
     summary.update(
-        target_rate_msg_s=rate, arrivals=sum(1 for a in arrivals if a >= warmup),
-        conversations=opened, peak_in_flight=peak_in_flight, client_late_sends=late,
+        target_rate_msg_s=rate,
+        arrivals=sum(1 for a in arrivals if a >= warmup),
+        conversations=opened,
+        peak_in_flight=peak_in_flight,
+        client_late_sends=late,
         all_requests=len(arrivals) - dropped,
-        dropped_by_client=dropped, warmup_s=warmup, seed=seed,
+        dropped_by_client=dropped,
+        warmup_s=warmup,
+        seed=seed,
     )
     return summary, samples
 
 
 # --- long conversations -------------------------------------------------------------------
 
+
 async def long_conversations(
-    target: Target, script: Script, conversations: int, turns: int, run: str, phase: str,
-    at: Sequence[int] = (5, 100), window: int = 2, deadline: Optional[float] = None, first: int = 0,
+    target: Target,
+    script: Script,
+    conversations: int,
+    turns: int,
+    run: str,
+    phase: str,
+    at: Sequence[int] = (5, 100),
+    window: int = 2,
+    deadline: float | None = None,
+    first: int = 0,
     cpu_probe=None,
-) -> Tuple[Dict, List[Sample]]:
+) -> tuple[dict, list[Sample]]:
     """``conversations`` conversations of ``turns`` turns, one after another,
     one request at a time (conversation numbers from ``first``). With
     ``cpu_probe`` (a function returning the server processes' CPU seconds),
     each sample also gets the CPU the servers spent on it: unlike latency,
     that is not inflated by other work on a shared machine."""
-    samples: List[Sample] = []
+    samples: list[Sample] = []
     async with new_session(1) as session:
         t0 = time.perf_counter()
         for c in range(first, first + conversations):
@@ -342,13 +393,22 @@ async def long_conversations(
     return summarize_long(samples, turns, at, window), samples
 
 
-def summarize_long(samples: Sequence[Sample], turns: int, at: Sequence[int] = (5, 100), window: int = 2) -> Dict:
+def summarize_long(
+    samples: Sequence[Sample], turns: int, at: Sequence[int] = (5, 100), window: int = 2
+) -> dict:
     """Latency at turn n = the median over every conversation's turns n-window..n+window."""
-    out: Dict = {"conversations": sum(1 for s in samples if s.turn == 1), "turns": turns, "window": window, "at": {}}
+    out: dict = {
+        "conversations": sum(1 for s in samples if s.turn == 1),
+        "turns": turns,
+        "window": window,
+        "at": {},
+    }
     for n in at:
         near = sorted(s.latency for s in samples if s.ok and abs(s.turn - n) <= window)
         out["at"][str(n)] = {
-            "n": len(near), "p50_ms": percentile(near, 50) * 1000, "p95_ms": percentile(near, 95) * 1000,
+            "n": len(near),
+            "p50_ms": percentile(near, 50) * 1000,
+            "p95_ms": percentile(near, 95) * 1000,
         }
         cpu = sorted(s.cpu_ms for s in samples if s.ok and s.cpu_ms is not None and abs(s.turn - n) <= window)
         if cpu:
@@ -366,10 +426,15 @@ def summarize_long(samples: Sequence[Sample], turns: int, at: Sequence[int] = (5
     cpu_last = out["at"][str(at[-1])].get("cpu_p50_ms")
     if cpu_first and cpu_last is not None:
         out["cpu_ratio_last_first"] = cpu_last / cpu_first
-    out.update({k: v for k, v in summarize(samples).items()
-                if k in ("requests", "ok", "errors", "degraded", "wrong_answers", "checked_answers")})
+    out.update(
+        {
+            k: v
+            for k, v in summarize(samples).items()
+            if k in ("requests", "ok", "errors", "degraded", "wrong_answers", "checked_answers")
+        }
+    )
     return out
 
 
-def samples_json(samples: Sequence[Sample]) -> List[Dict]:
+def samples_json(samples: Sequence[Sample]) -> list[dict]:
     return [asdict(s) for s in samples]

@@ -4,6 +4,7 @@ Every child runs in its own session (process group) so the bench can stop it
 and all its descendants with one signal; `Children.stop_all` is called from a
 ``finally`` and on SIGINT/SIGTERM, so Ctrl-C leaves nothing running.
 """
+
 from __future__ import annotations
 
 import os
@@ -12,9 +13,10 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Dict, List, Optional, Sequence
+from typing import IO
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -22,8 +24,9 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 # --- /proc ------------------------------------------------------------------------------
 
-def _children_map() -> Dict[int, List[int]]:
-    kids: Dict[int, List[int]] = {}
+
+def _children_map() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -37,7 +40,7 @@ def _children_map() -> Dict[int, List[int]]:
     return kids
 
 
-def tree(pid: int) -> List[int]:
+def tree(pid: int) -> list[int]:
     """``pid`` and all its descendants that exist now."""
     kids = _children_map()
     out, todo = [], [pid]
@@ -60,7 +63,7 @@ def status_kb(pid: int, key: str) -> int:
     return 0
 
 
-def memory(pid: int) -> Dict[str, float]:
+def memory(pid: int) -> dict[str, float]:
     """RSS and peak RSS (VmHWM) in MiB of ``pid`` alone and of its process tree."""
     pids = tree(pid)
     return {
@@ -110,12 +113,12 @@ def machine_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / CLK_TCK
 
 
-def loadavg() -> List[float]:
+def loadavg() -> list[float]:
     with open("/proc/loadavg") as f:
         return [float(x) for x in f.read().split()[:3]]
 
 
-def machine() -> Dict:
+def machine() -> dict:
     cpu_model = ""
     mhz = ""
     with open("/proc/cpuinfo") as f:
@@ -131,7 +134,9 @@ def machine() -> Dict:
                 mem_kb = int(line.split()[1])
     try:
         with open("/etc/os-release") as f:
-            os_name = next((l.split("=", 1)[1].strip().strip('"') for l in f if l.startswith("PRETTY_NAME=")), "")
+            os_name = next(
+                (ln.split("=", 1)[1].strip().strip('"') for ln in f if ln.startswith("PRETTY_NAME=")), ""
+            )
     except OSError:
         os_name = ""
     return {
@@ -152,7 +157,7 @@ class CpuWindow:
     def __init__(self, pids_fn) -> None:
         self.pids_fn = pids_fn
 
-    def __enter__(self) -> "CpuWindow":
+    def __enter__(self) -> CpuWindow:
         self.t = time.monotonic()
         self.busy = machine_busy_seconds()
         self.ours = cpu_seconds(self.pids_fn())
@@ -178,6 +183,7 @@ class CpuWindow:
 
 # --- ports and health -------------------------------------------------------------------
 
+
 def port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -198,18 +204,19 @@ def healthy(url: str) -> bool:
 
 # --- children ---------------------------------------------------------------------------
 
+
 @dataclass
 class Child:
     name: str
-    command: List[str]
+    command: list[str]
     cwd: Path
-    env: Dict[str, str]
+    env: dict[str, str]
     health_url: str
     log_path: Path
-    proc: Optional[subprocess.Popen] = None
+    proc: subprocess.Popen | None = None
     started: float = 0.0
-    ready_after: Optional[float] = None  # seconds from start to health OK
-    _log: Optional[IO[bytes]] = field(default=None, repr=False)
+    ready_after: float | None = None  # seconds from start to health OK
+    _log: IO[bytes] | None = field(default=None, repr=False)
 
     @property
     def pid(self) -> int:
@@ -225,15 +232,20 @@ class Child:
 
 class Children:
     def __init__(self) -> None:
-        self.all: List[Child] = []
+        self.all: list[Child] = []
 
     def start(self, child: Child) -> Child:
         child.log_path.parent.mkdir(parents=True, exist_ok=True)
         child._log = open(child.log_path, "ab")
         child.started = time.monotonic()
         child.proc = subprocess.Popen(
-            child.command, cwd=child.cwd, env=child.env, stdout=child._log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            child.command,
+            cwd=child.cwd,
+            env=child.env,
+            stdout=child._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         self.all.append(child)
         return child
@@ -257,8 +269,8 @@ class Children:
             if pending:
                 time.sleep(0.2)
 
-    def pids(self) -> List[int]:
-        out: List[int] = []
+    def pids(self) -> list[int]:
+        out: list[int] = []
         for c in self.all:
             if c.proc is not None and c.proc.poll() is None:
                 out.extend(tree(c.proc.pid))
@@ -267,12 +279,14 @@ class Children:
     def stop(self, children: Sequence[Child], grace: float = 10.0) -> None:
         live = [c for c in children if c.proc is not None and c.proc.poll() is None]
         for c in live:
+            assert c.proc is not None
             try:
                 os.killpg(c.proc.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
         deadline = time.monotonic() + grace
         for c in live:
+            assert c.proc is not None
             try:
                 c.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:

@@ -9,6 +9,7 @@ the load, samples every Rasa replica (and the action server) with py-spy
 top functions by inclusive and self time. Raw collapsed stacks are kept in
 var/bench/profiles/<scenario>/ for flame graphs (e.g. speedscope).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,11 +21,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 
 from bench import loadgen, procs
 from bench.loadgen import Target
-from bench.runner import ROOT, VAR, Product, model_default, say
+from bench.runner import VAR, Product, model_default, say
 
 TOOLS = VAR / "tools"
 PY_SPY = TOOLS / "bin" / "py-spy"
@@ -68,15 +68,21 @@ def _package(frame: str) -> str:
 def _idle(leaf: str) -> bool:
     """The event loop waiting for I/O (py-spy --nonblocking cannot always tell)."""
     short = _short(leaf)
-    return short.startswith(("serve (sanic/server/runners.py)", "select (selectors.py)", "run_forever (",
-                             "_run_once (asyncio/base_events.py)"))
+    return short.startswith(
+        (
+            "serve (sanic/server/runners.py)",
+            "select (selectors.py)",
+            "run_forever (",
+            "_run_once (asyncio/base_events.py)",
+        )
+    )
 
 
 def summarize(collapsed: Path, top: int = 25) -> str:
     """Top functions by inclusive and self samples from py-spy's raw (collapsed) output."""
-    inclusive: Dict[str, int] = collections.Counter()
-    self_: Dict[str, int] = collections.Counter()
-    by_pkg_self: Dict[str, int] = collections.Counter()
+    inclusive: dict[str, int] = collections.Counter()
+    self_: dict[str, int] = collections.Counter()
+    by_pkg_self: dict[str, int] = collections.Counter()
     total = idle = 0
     for line in collapsed.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
@@ -96,11 +102,29 @@ def summarize(collapsed: Path, top: int = 25) -> str:
         by_pkg_self[_package(frames[-1])] += n
     if not total:
         return f"{collapsed}: no samples"
-    out = [f"{collapsed.name}: {total} busy samples ({idle} more were the event loop waiting: excluded)",
-           "", "inclusive:"]
-    generic = ("sanic/", "runpy.py", "rasa/__main__.py", "rasa/cli/", "rasa/api.py", "rasa/core/run.py",
-               "asyncio/", "<module>", "connection_task", "handle_request", "dask/")
-    ranked = [(k, v) for k, v in sorted(inclusive.items(), key=lambda kv: -kv[1]) if not any(g in k for g in generic)]
+    out = [
+        f"{collapsed.name}: {total} busy samples ({idle} more were the event loop waiting: excluded)",
+        "",
+        "inclusive:",
+    ]
+    generic = (
+        "sanic/",
+        "runpy.py",
+        "rasa/__main__.py",
+        "rasa/cli/",
+        "rasa/api.py",
+        "rasa/core/run.py",
+        "asyncio/",
+        "<module>",
+        "connection_task",
+        "handle_request",
+        "dask/",
+    )
+    ranked = [
+        (k, v)
+        for k, v in sorted(inclusive.items(), key=lambda kv: -kv[1])
+        if not any(g in k for g in generic)
+    ]
     for name, n in ranked[:top]:
         out.append(f"  {100 * n / total:5.1f}%  {name}")
     out += ["", "self:"]
@@ -112,7 +136,7 @@ def summarize(collapsed: Path, top: int = 25) -> str:
     return "\n".join(out)
 
 
-async def _load(scenario: str, target: Target, seconds: float, run: str) -> Dict:
+async def _load(scenario: str, target: Target, seconds: float, run: str) -> dict:
     if scenario == "one_user":
         summary, _ = await loadgen.closed_loop(target, loadgen.FAQ, 1, seconds, 0.0, run, "prof1")
     elif scenario.startswith("closed_"):
@@ -126,11 +150,14 @@ async def _load(scenario: str, target: Target, seconds: float, run: str) -> Dict
     return summary
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model")
-    parser.add_argument("--scenario", default="one_user",
-                        help="one_user | closed_N | open_RATE | long (turns 100+ of one conversation)")
+    parser.add_argument(
+        "--scenario",
+        default="one_user",
+        help="one_user | closed_N | open_RATE | long (turns 100+ of one conversation)",
+    )
     parser.add_argument("--replicas", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
@@ -151,7 +178,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     product = Product(model, [37106 + i for i in range(args.replicas)], 37155, work, args.tf_threads)
     children = procs.Children()
     log_dir = VAR / "logs-profile"
-    spies: List[Tuple[str, subprocess.Popen, Path]] = []
+    spies: list[tuple[str, subprocess.Popen, Path]] = []
     try:
         product.prepare()
         actions = children.start(product.action_child(log_dir))
@@ -163,21 +190,50 @@ def main(argv: Optional[List[str]] = None) -> int:
             asyncio.run(loadgen.long_conversations(target, loadgen.FAQ, 1, 100, run, "proflong"))
         for c in [*replicas, actions]:
             path = out_dir / f"{c.name}.txt"
-            cmd = [str(py_spy), "record", "--pid", str(c.pid), "--rate", str(args.rate), "--format", "raw",
-                   "--output", str(path), "--duration", str(int(args.seconds + 2)), "--nonblocking"]
+            cmd = [
+                str(py_spy),
+                "record",
+                "--pid",
+                str(c.pid),
+                "--rate",
+                str(args.rate),
+                "--format",
+                "raw",
+                "--output",
+                str(path),
+                "--duration",
+                str(int(args.seconds + 2)),
+                "--nonblocking",
+            ]
             if args.native:
                 cmd.append("--native")
-            spies.append((c.name, subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), path))
+            spies.append(
+                (c.name, subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), path)
+            )
         time.sleep(1.0)
         if args.scenario == "long":  # the same conversation goes on: turns 101+
-            summary, _ = asyncio.run(loadgen.long_conversations(
-                target, loadgen.FAQ, 1, int(args.seconds * 8), run, "proflong",
-                deadline=time.monotonic() + args.seconds))
+            summary, _ = asyncio.run(
+                loadgen.long_conversations(
+                    target,
+                    loadgen.FAQ,
+                    1,
+                    int(args.seconds * 8),
+                    run,
+                    "proflong",
+                    deadline=time.monotonic() + args.seconds,
+                )
+            )
         else:
             summary = asyncio.run(_load(args.scenario, target, args.seconds, run))
-        say("load: " + ", ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}"
-                                  for k, v in summary.items() if k in ("ok", "errors", "p50_ms", "p95_ms", "throughput_msg_s")))
-        for name, p, path in spies:
+        say(
+            "load: "
+            + ", ".join(
+                f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}"
+                for k, v in summary.items()
+                if k in ("ok", "errors", "p50_ms", "p95_ms", "throughput_msg_s")
+            )
+        )
+        for _name, p, _path in spies:
             try:
                 p.wait(timeout=args.seconds + 30)
             except subprocess.TimeoutExpired:

@@ -19,7 +19,7 @@ Topologies:
   var/bench/reference), one process, its own defaults (in-memory tracker
   store, REST channel), as shipped.
 - product: one action server and two Rasa replicas (one per core), started
-  with the commands `make run` uses (bot.launcher.services). Each replica has
+  with the commands `make run` uses (bot.ops.launcher.services). Each replica has
   its own SQLite tracker store; a conversation is pinned to a replica by a
   hash of its sender id (sticky sessions); both share the action server.
   One-user and long-conversation phases use replica 1 only.
@@ -27,12 +27,12 @@ Topologies:
 Raw results go to results/bench-<timestamp>.json; a table is printed.
 Everything started is stopped at the end, on error and on Ctrl-C/SIGTERM.
 """
+
 from __future__ import annotations
 
 import argparse
 import asyncio
 import datetime as dt
-import hashlib
 import json
 import math
 import os
@@ -42,8 +42,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 from bench import loadgen, procs
 from bench.loadgen import Target
@@ -72,11 +73,11 @@ QUIET_CORES = 0.1  # a round counts as quiet when other processes used less than
 class Plan:
     """Phase lengths in seconds per round; --quick shrinks them for a smoke run."""
 
-    def __init__(self, quick: bool, rounds: Optional[int] = None) -> None:
+    def __init__(self, quick: bool, rounds: int | None = None) -> None:
         f = 0.4 if quick else 1.0
         self.rounds = rounds or (1 if quick else 3)
         self.warmup_turns = 10 if quick else 20
-        self.one_user = (1.0, 8.0 * f)                       # (warm-up, measured) seconds
+        self.one_user = (1.0, 8.0 * f)  # (warm-up, measured) seconds
         self.closed = {10: (2.0, 10.0 * f), 50: (3.0, 10.0 * f)}
         self.open_rate = 20.0
         self.open = (2.0, 12.0 * f)
@@ -87,13 +88,16 @@ class Plan:
 
 # --- small helpers -----------------------------------------------------------------------
 
+
 def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
 def git_commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        )
         dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
         return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
     except OSError:
@@ -104,7 +108,7 @@ def say(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def base_env() -> Dict[str, str]:
+def base_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", SQLALCHEMY_SILENCE_UBER_WARNING="1")
     return env
@@ -116,7 +120,7 @@ class MemorySampler(threading.Thread):
     def __init__(self, children: procs.Children) -> None:
         super().__init__(daemon=True)
         self.children = children
-        self.max_rss: Dict[str, float] = {}
+        self.max_rss: dict[str, float] = {}
         self._stop = threading.Event()
 
     def run(self) -> None:
@@ -143,7 +147,8 @@ class Budget:
 
 # --- the systems --------------------------------------------------------------------------
 
-def ensure_reference(budget: Budget) -> Dict[str, Any]:
+
+def ensure_reference(budget: Budget) -> dict[str, Any]:
     """The stock `rasa init` bot, created and trained once, then reused."""
     models = sorted((REFERENCE_DIR / "models").glob("*.tar.gz")) if REFERENCE_DIR.exists() else []
     info_file = REFERENCE_DIR / ".bench-init.json"
@@ -164,8 +169,13 @@ def ensure_reference(budget: Budget) -> Dict[str, Any]:
     log = VAR / "reference-init.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [RASA, "init", "--no-prompt", "--init-dir", str(REFERENCE_DIR)], cwd=VAR, env=base_env(),
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            [RASA, "init", "--no-prompt", "--init-dir", str(REFERENCE_DIR)],
+            cwd=VAR,
+            env=base_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             proc.wait(timeout=max(60.0, budget.left()))
@@ -187,17 +197,26 @@ def stock_child(port: int, log_dir: Path) -> procs.Child:
     return procs.Child(
         "stock-rasa",
         [RASA, "run", "--model", "models", "--port", str(port), "--interface", "127.0.0.1"],
-        REFERENCE_DIR, base_env(), f"http://127.0.0.1:{port}/webhooks/rest/", log_dir / "stock-rasa.log",
+        REFERENCE_DIR,
+        base_env(),
+        f"http://127.0.0.1:{port}/webhooks/rest/",
+        log_dir / "stock-rasa.log",
     )
 
 
 class Product:
-    """Our action server and Rasa replicas, built with bot.launcher's commands."""
+    """Our action server and Rasa replicas, built with bot.ops.launcher's commands."""
 
-    def __init__(self, model: str, rasa_ports: Sequence[int], action_port: int, work: Path,
-                 tf_threads: Optional[int], extra_env: Sequence[str] = ()) -> None:
-        sys.path.insert(0, str(ROOT))
-        from bot import launcher  # the same commands `make run` uses
+    def __init__(
+        self,
+        model: str,
+        rasa_ports: Sequence[int],
+        action_port: int,
+        work: Path,
+        tf_threads: int | None,
+        extra_env: Sequence[str] = (),
+    ) -> None:
+        from bot.ops import launcher  # the same commands `make run` uses
 
         self.launcher = launcher
         self.model = model
@@ -228,9 +247,12 @@ class Product:
         conf = self.launcher.settings({**self.env, "RASA_PORT": str(self.rasa_ports[0])})
         self.launcher.prepare_database(self.launcher.child_environment({**self.env, **conf}))
 
-    def _services(self, index: int) -> Dict[str, Any]:
-        environ = {**self.env, "RASA_PORT": str(self.rasa_ports[index]),
-                   "TRACKER_DB": str(self.work / f"trackers-{index + 1}.db")}
+    def _services(self, index: int) -> dict[str, Any]:
+        environ = {
+            **self.env,
+            "RASA_PORT": str(self.rasa_ports[index]),
+            "TRACKER_DB": str(self.work / f"trackers-{index + 1}.db"),
+        }
         conf = self.launcher.settings(environ)
         env = {**self.launcher.child_environment({**environ, **conf}), **environ, **conf}
         return {"env": env, "by_name": {s.name: s for s in self.launcher.services(self.model, conf)}}
@@ -244,8 +266,12 @@ class Product:
         s = self._services(index)
         svc = s["by_name"]["Rasa server"]
         return procs.Child(
-            f"rasa-{index + 1}", svc.command + ["--interface", "127.0.0.1"], ROOT, s["env"],
-            f"http://127.0.0.1:{self.rasa_ports[index]}/webhooks/rest/", log_dir / f"rasa-{index + 1}.log",
+            f"rasa-{index + 1}",
+            svc.command + ["--interface", "127.0.0.1"],
+            ROOT,
+            s["env"],
+            f"http://127.0.0.1:{self.rasa_ports[index]}/webhooks/rest/",
+            log_dir / f"rasa-{index + 1}.log",
         )
 
     def rest_url(self, index: int) -> str:
@@ -253,6 +279,7 @@ class Product:
 
 
 # --- phases ---------------------------------------------------------------------------------
+
 
 class Runner:
     """Starts both systems (one after the other, so each load time is measured
@@ -269,12 +296,12 @@ class Runner:
         self.run_id = dt.datetime.now().strftime("%H%M%S")
         self.log_dir = VAR / "logs"  # this run's server logs (the previous run's are replaced)
         shutil.rmtree(self.log_dir, ignore_errors=True)
-        self.results: Dict[str, Any] = {"systems": {}, "skipped": []}
-        self.samples: Dict[Tuple[str, str], List[loadgen.Sample]] = {}
-        self.chunks: Dict[Tuple[str, str], List[Dict]] = {}
-        self.systems: Dict[str, Dict[str, Any]] = {}
+        self.results: dict[str, Any] = {"systems": {}, "skipped": []}
+        self.samples: dict[tuple[str, str], list[loadgen.Sample]] = {}
+        self.chunks: dict[tuple[str, str], list[dict]] = {}
+        self.systems: dict[str, dict[str, Any]] = {}
 
-    def sys_result(self, system: str) -> Dict[str, Any]:
+    def sys_result(self, system: str) -> dict[str, Any]:
         return self.results["systems"].setdefault(system, {})
 
     # --- starting
@@ -285,30 +312,47 @@ class Runner:
         res["training"] = {
             "seconds": ref.get("train_seconds"),
             "how": "timed `rasa init --no-prompt` (scaffold + train) when the cached reference was created"
-                   + (f" at {ref.get('trained_at', '?')}" if ref.get("cached") else ""),
+            + (f" at {ref.get('trained_at', '?')}" if ref.get("cached") else ""),
         }
-        res["topology"] = {"processes": 1, "tracker_store": "in-memory (rasa init default)", "channel": "rest"}
+        res["topology"] = {
+            "processes": 1,
+            "tracker_store": "in-memory (rasa init default)",
+            "channel": "rest",
+        }
         port = self.args.stock_port
         child = self.children.start(stock_child(port, self.log_dir))
         say(f"stock: starting `rasa run` on :{port}...")
         self.children.wait_healthy([child], START_TIMEOUT_SECONDS)
         say(f"stock: ready after {child.ready_after:.1f}s")
         url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
-        self.systems["stock"] = {"script": loadgen.STOCK, "single": Target([url]), "multi": Target([url]),
-                                 "children": [child]}
+        self.systems["stock"] = {
+            "script": loadgen.STOCK,
+            "single": Target([url]),
+            "multi": Target([url]),
+            "children": [child],
+        }
 
     def start_product(self) -> None:
         a = self.args
         self.work = VAR / f"work-{self.run_id}"
         self.work.mkdir(parents=True, exist_ok=True)
-        product = Product(a.model, [a.rasa_port + i for i in range(a.replicas)], a.action_port, self.work,
-                          a.tf_threads, a.product_env)
+        product = Product(
+            a.model,
+            [a.rasa_port + i for i in range(a.replicas)],
+            a.action_port,
+            self.work,
+            a.tf_threads,
+            a.product_env,
+        )
         res = self.sys_result("product")
         res["training"] = training_time(a.model)
         res["topology"] = {
-            "replicas": a.replicas, "rest_urls": [product.rest_url(i) for i in range(a.replicas)],
-            "routing": "crc32(sender) % replicas (sticky)", "tracker_store": "SQLite, one file per replica",
-            "action_servers": 1, "tf_threads": a.tf_threads,
+            "replicas": a.replicas,
+            "rest_urls": [product.rest_url(i) for i in range(a.replicas)],
+            "routing": "crc32(sender) % replicas (sticky)",
+            "tracker_store": "SQLite, one file per replica",
+            "action_servers": 1,
+            "tf_threads": a.tf_threads,
             "experimental_env": a.product_env or None,
         }
         say("product: migrating and seeding a throwaway contracts database...")
@@ -325,28 +369,35 @@ class Runner:
             for c in others:
                 say(f"product: {c.name} ready after {c.ready_after:.1f}s")
         self.systems["product"] = {
-            "script": loadgen.FAQ, "single": Target([product.rest_url(0)]),
+            "script": loadgen.FAQ,
+            "single": Target([product.rest_url(0)]),
             "multi": Target([product.rest_url(i) for i in range(a.replicas)]),
             "children": [actions, rasa1, *others],
         }
 
     def warm_up(self) -> None:
         """A few conversations on every replica so lazy initialisation is not measured."""
+
         async def go() -> None:
             async with loadgen.new_session(1) as session:
                 for name, s in self.systems.items():
                     for r, url in enumerate(s["multi"].rest_urls):
                         one = Target([url])
                         for i in range(self.plan.warmup_turns):
-                            await loadgen.send(session, one, f"bench-{self.run_id}-warm-{name}{r}-{i // 5}",
-                                               s["script"].turn(i // 5, i % 5))
+                            await loadgen.send(
+                                session,
+                                one,
+                                f"bench-{self.run_id}-warm-{name}{r}-{i // 5}",
+                                s["script"].turn(i // 5, i % 5),
+                            )
+
         say("warming up every replica...")
         asyncio.run(go())
 
     # --- phases
-    def pids_of(self, system: str) -> List[int]:
+    def pids_of(self, system: str) -> list[int]:
         """This system's processes only (the other system is up but idle)."""
-        out: List[int] = []
+        out: list[int] = []
         for c in self.systems[system]["children"]:
             if c.proc is not None and c.proc.poll() is None:
                 out.extend(procs.tree(c.pid))
@@ -360,25 +411,54 @@ class Runner:
         self.samples.setdefault((system, phase), []).extend(samples)
         self.chunks.setdefault((system, phase), []).append(summary)
         brief = {k: summary.get(k) for k in ("ok", "errors", "p50_ms", "p95_ms", "throughput_msg_s")}
-        say(f"  {system:<7} {phase:<18} round {rnd + 1}: "
-            + ", ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in brief.items()
-                        if v is not None)
-            + f"  (other cores {cpu.result['other_cores']})")
+        say(
+            f"  {system:<7} {phase:<18} round {rnd + 1}: "
+            + ", ".join(
+                f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}"
+                for k, v in brief.items()
+                if v is not None
+            )
+            + f"  (other cores {cpu.result['other_cores']})"
+        )
 
     def rounds(self) -> None:
         p = self.plan
         run = self.run_id
-        phases: List[Tuple[str, float, Callable[[str, Dict[str, Any], int], Callable[[], Any]]]] = [
-            ("one_user", sum(p.one_user), lambda n, s, r: lambda: loadgen.closed_loop(
-                s["single"], s["script"], 1, p.one_user[1], p.one_user[0], run, f"{n}-1u{r}")),
+        phases: list[tuple[str, float, Callable[[str, dict[str, Any], int], Callable[[], Any]]]] = [
+            (
+                "one_user",
+                sum(p.one_user),
+                lambda n, s, r: (
+                    lambda: loadgen.closed_loop(
+                        s["single"], s["script"], 1, p.one_user[1], p.one_user[0], run, f"{n}-1u{r}"
+                    )
+                ),
+            ),
         ]
         for users, (warm, dur) in p.closed.items():
-            phases.append((f"closed_{users}", warm + dur,
-                           lambda n, s, r, users=users, warm=warm, dur=dur: lambda: loadgen.closed_loop(
-                               s["multi"], s["script"], users, dur, warm, run, f"{n}-c{users}r{r}")))
+            phases.append(
+                (
+                    f"closed_{users}",
+                    warm + dur,
+                    lambda n, s, r, users=users, warm=warm, dur=dur: (  # type: ignore[misc]
+                        lambda: loadgen.closed_loop(
+                            s["multi"], s["script"], users, dur, warm, run, f"{n}-c{users}r{r}"
+                        )
+                    ),
+                )
+            )
         warm, dur = p.open
-        phases.append((f"open_{p.open_rate:g}", warm + dur, lambda n, s, r: lambda: loadgen.open_loop(
-            s["multi"], s["script"], p.open_rate, dur, warm, run, f"{n}-o{r}", seed=100 + r)))
+        phases.append(
+            (
+                f"open_{p.open_rate:g}",
+                warm + dur,
+                lambda n, s, r: (
+                    lambda: loadgen.open_loop(
+                        s["multi"], s["script"], p.open_rate, dur, warm, run, f"{n}-o{r}", seed=100 + r
+                    )
+                ),
+            )
+        )
         names = list(self.systems)
         for rnd in range(p.rounds):
             order = names if rnd % 2 == 0 else names[::-1]
@@ -395,16 +475,31 @@ class Runner:
         names = list(self.systems)
         say(f"long conversations: {p.long_conversations} x {p.long_turns} turns per system, alternating")
         for c in range(p.long_conversations):
-            for name in (names if c % 2 == 0 else names[::-1]):
+            for name in names if c % 2 == 0 else names[::-1]:
                 if not self.budget.allows(90):
                     self.results["skipped"].append(f"{name}/long_conversation {c + 1}: time budget")
                     continue
                 s = self.systems[name]
                 deadline = time.monotonic() + max(30.0, self.budget.left() - 90)
                 pids = self.pids_of(name)
-                self.chunk(name, "long_conversation", c, 0, lambda: loadgen.long_conversations(
-                    s["single"], s["script"], 1, p.long_turns, self.run_id, f"{name}-long", at=p.at,
-                    deadline=deadline, first=c, cpu_probe=lambda: procs.cpu_seconds_precise(pids)))
+                self.chunk(
+                    name,
+                    "long_conversation",
+                    c,
+                    0,
+                    lambda: loadgen.long_conversations(  # noqa: B023 (run at once by chunk())
+                        s["single"],
+                        s["script"],
+                        1,
+                        p.long_turns,
+                        self.run_id,
+                        f"{name}-long",
+                        at=p.at,
+                        deadline=deadline,
+                        first=c,
+                        cpu_probe=lambda: procs.cpu_seconds_precise(pids),
+                    ),
+                )
 
     def single_replica_open_loop(self) -> None:
         """For comparison only: the open loop against one product replica."""
@@ -416,8 +511,15 @@ class Runner:
         if not self.budget.allows(warm + dur + 60):
             self.results["skipped"].append("product/open 1 replica: time budget")
             return
-        self.chunk("product", f"open_{p.open_rate:g}_1replica", 0, warm + dur, lambda: loadgen.open_loop(
-            s["single"], s["script"], p.open_rate, dur, warm, self.run_id, "product-o1r"))
+        self.chunk(
+            "product",
+            f"open_{p.open_rate:g}_1replica",
+            0,
+            warm + dur,
+            lambda: loadgen.open_loop(
+                s["single"], s["script"], p.open_rate, dur, warm, self.run_id, "product-o1r"
+            ),
+        )
 
     def aggregate(self) -> None:
         for (system, phase), samples in self.samples.items():
@@ -437,12 +539,15 @@ class Runner:
                     summary["client_late_sends"] = sum(c["client_late_sends"] for c in chunks)
             walls = [c["cpu"]["wall_s"] for c in chunks]
             total = sum(walls) or 1.0
-            summary["cpu"] = {k: round(sum(c["cpu"][k] * c["cpu"]["wall_s"] for c in chunks) / total, 2)
-                              for k in ("servers_cores", "client_cores", "other_cores")}
+            summary["cpu"] = {
+                k: round(sum(c["cpu"][k] * c["cpu"]["wall_s"] for c in chunks) / total, 2)
+                for k in ("servers_cores", "client_cores", "other_cores")
+            }
             served = sum(c.get("all_requests", c.get("requests", 0)) for c in chunks)
             if served:
                 summary["cpu"]["servers_cpu_ms_per_msg"] = round(
-                    1000 * sum(c["cpu"]["servers_cpu_s"] for c in chunks) / served, 1)
+                    1000 * sum(c["cpu"]["servers_cpu_s"] for c in chunks) / served, 1
+                )
             summary["rounds"] = [{k: v for k, v in c.items() if k != "samples"} for c in chunks]
             summary["samples"] = [
                 [round(s.start, 4), round(s.latency * 1000, 2), int(s.ok), s.turn, s.replica, s.error]
@@ -455,16 +560,21 @@ class Runner:
             out = {}
             for c in s["children"]:
                 if c.proc is not None and c.proc.poll() is None:
-                    m = procs.memory(c.pid)
+                    m: dict[str, float | None] = dict(procs.memory(c.pid))
                     m["max_sampled_rss_mib"] = self.sampler.max_rss.get(c.name)
                     m["load_seconds"] = None if c.ready_after is None else round(c.ready_after, 1)
                     out[c.name] = m
             self.sys_result(name)["processes"] = out
 
-    def run(self) -> Dict[str, Any]:
+    def run(self) -> dict[str, Any]:
         self.results["meta"] = {
-            "started": now_iso(), "git": git_commit(), "model": self.args.model, "quick": self.args.quick,
-            "rounds": self.plan.rounds, "machine": procs.machine(), "budget_s": self.args.budget,
+            "started": now_iso(),
+            "git": git_commit(),
+            "model": self.args.model,
+            "quick": self.args.quick,
+            "rounds": self.plan.rounds,
+            "machine": procs.machine(),
+            "budget_s": self.args.budget,
             "argv": sys.argv[1:],
         }
         self.sampler.start()
@@ -491,11 +601,12 @@ class Runner:
 
 # --- training time ----------------------------------------------------------------------------
 
+
 def model_key(model: str) -> str:
     return Path(model).name
 
 
-def training_time(model: str) -> Dict[str, Any]:
+def training_time(model: str) -> dict[str, Any]:
     """How long the product model took to train: a `<model>.train.json` written
     next to the model (proposed for scripts/train.sh), else a value this bench
     measured with --train, else unknown."""
@@ -510,11 +621,14 @@ def training_time(model: str) -> Dict[str, Any]:
         cache = json.loads(TRAIN_CACHE.read_text())
         if model_key(model) in cache:
             return {**cache[model_key(model)], "how": "measured by `python -m bench --train` (cached)"}
-    return {"seconds": None, "how": "not recorded: run `python -m bench --train` once (5-15 min) "
-                                    "or have scripts/train.sh write <model>.train.json"}
+    return {
+        "seconds": None,
+        "how": "not recorded: run `python -m bench --train` once (5-15 min) "
+        "or have scripts/train.sh write <model>.train.json",
+    }
 
 
-def measure_training(model: str) -> Dict[str, Any]:
+def measure_training(model: str) -> dict[str, Any]:
     """Time a cold `rasa train` of the project model into a temp dir (neither models/ nor .rasa/cache)."""
     busy = subprocess.run(["pgrep", "-f", "rasa train"], capture_output=True, text=True).stdout.split()
     if busy:
@@ -531,9 +645,25 @@ def measure_training(model: str) -> Dict[str, Any]:
     t = time.monotonic()
     with open(VAR / "train.log", "wb") as log:
         proc = subprocess.Popen(
-            [RASA, "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
-             "--out", str(out_dir), "--fixed-model-name", "bench"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                RASA,
+                "train",
+                "--config",
+                "config.yml",
+                "--domain",
+                "domain.yml",
+                "--data",
+                "data",
+                "--out",
+                str(out_dir),
+                "--fixed-model-name",
+                "bench",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
         try:
@@ -545,9 +675,13 @@ def measure_training(model: str) -> Dict[str, Any]:
         finally:
             shutil.rmtree(out_dir, ignore_errors=True)
     if code != 0:
-        raise RuntimeError(f"rasa train failed (var/bench/train.log)")
-    result = {"seconds": round(time.monotonic() - t, 1), "measured_at": now_iso(),
-              "loadavg_before": load, "loadavg_after": procs.loadavg()}
+        raise RuntimeError("rasa train failed (var/bench/train.log)")
+    result = {
+        "seconds": round(time.monotonic() - t, 1),
+        "measured_at": now_iso(),
+        "loadavg_before": load,
+        "loadavg_after": procs.loadavg(),
+    }
     cache = json.loads(TRAIN_CACHE.read_text()) if TRAIN_CACHE.exists() else {}
     cache[model_key(model)] = result
     TRAIN_CACHE.write_text(json.dumps(cache, indent=1))
@@ -556,7 +690,8 @@ def measure_training(model: str) -> Dict[str, Any]:
 
 # --- verdicts and the table --------------------------------------------------------------------
 
-def _get(d: Dict, *path: str) -> Any:
+
+def _get(d: dict, *path: str) -> Any:
     for p in path:
         if not isinstance(d, dict) or p not in d:
             return None
@@ -572,60 +707,93 @@ def _fmt(v: Any, digits: int = 1) -> str:
     return str(v)
 
 
-def saturated(system: Dict) -> Optional[float]:
-    values = [p.get("throughput_msg_s") for n, p in (system.get("phases") or {}).items() if n.startswith("closed_")]
+def saturated(system: dict) -> float | None:
+    values = [
+        p.get("throughput_msg_s") for n, p in (system.get("phases") or {}).items() if n.startswith("closed_")
+    ]
     values = [v for v in values if v is not None]
     return max(values) if values else None
 
 
-def verdicts(results: Dict) -> List[Dict]:
+def verdicts(results: dict) -> list[dict]:
     prod = results["systems"].get("product", {})
     stock = results["systems"].get("stock", {})
     out = []
 
-    def add(name: str, measured: str, threshold: str, ok: Optional[bool]) -> None:
-        out.append({"target": name, "measured": measured, "threshold": threshold,
-                    "verdict": "N/A" if ok is None else ("PASS" if ok else "FAIL")})
+    def add(name: str, measured: str, threshold: str, ok: bool | None) -> None:
+        out.append(
+            {
+                "target": name,
+                "measured": measured,
+                "threshold": threshold,
+                "verdict": "N/A" if ok is None else ("PASS" if ok else "FAIL"),
+            }
+        )
 
     one = _get(prod, "phases", "one_user")
     if one and one.get("ok"):
-        add("one user p50 (FAQ, 1 replica)", f"{one['p50_ms']:.1f} ms", f"<= {ONE_USER_P50_MS:.0f} ms",
-            one["p50_ms"] <= ONE_USER_P50_MS)
-        add("one user p95 (FAQ, 1 replica)", f"{one['p95_ms']:.1f} ms", f"<= {ONE_USER_P95_MS:.0f} ms",
-            one["p95_ms"] <= ONE_USER_P95_MS)
+        add(
+            "one user p50 (FAQ, 1 replica)",
+            f"{one['p50_ms']:.1f} ms",
+            f"<= {ONE_USER_P50_MS:.0f} ms",
+            one["p50_ms"] <= ONE_USER_P50_MS,
+        )
+        add(
+            "one user p95 (FAQ, 1 replica)",
+            f"{one['p95_ms']:.1f} ms",
+            f"<= {ONE_USER_P95_MS:.0f} ms",
+            one["p95_ms"] <= ONE_USER_P95_MS,
+        )
     else:
         add("one user p50/p95", "not measured", "", None)
     ours, theirs = saturated(prod), saturated(stock)
     if ours and theirs:
-        add("saturated throughput vs stock", f"{ours:.1f} vs {theirs:.1f} msg/s = {ours / theirs:.2f}x",
-            f">= {THROUGHPUT_RATIO}x", ours >= THROUGHPUT_RATIO * theirs)
+        add(
+            "saturated throughput vs stock",
+            f"{ours:.1f} vs {theirs:.1f} msg/s = {ours / theirs:.2f}x",
+            f">= {THROUGHPUT_RATIO}x",
+            ours >= THROUGHPUT_RATIO * theirs,
+        )
     else:
         add("saturated throughput vs stock", "not measured", f">= {THROUGHPUT_RATIO}x", None)
-    opened = [(n, p) for n, p in (prod.get("phases") or {}).items() if n.startswith("open_") and "1replica" not in n]
+    opened = [
+        (n, p) for n, p in (prod.get("phases") or {}).items() if n.startswith("open_") and "1replica" not in n
+    ]
     if opened and opened[0][1].get("ok"):
         p = opened[0][1]
-        add(f"open loop {p['target_rate_msg_s']:g} msg/s p95", f"{p['p95_ms']:.1f} ms", f"<= {OPEN_LOOP_P95_MS:.0f} ms",
-            p["p95_ms"] <= OPEN_LOOP_P95_MS and p["errors"] == 0)
+        add(
+            f"open loop {p['target_rate_msg_s']:g} msg/s p95",
+            f"{p['p95_ms']:.1f} ms",
+            f"<= {OPEN_LOOP_P95_MS:.0f} ms",
+            p["p95_ms"] <= OPEN_LOOP_P95_MS and p["errors"] == 0,
+        )
     else:
         add("open loop p95", "not measured", f"<= {OPEN_LOOP_P95_MS:.0f} ms", None)
     long = _get(prod, "phases", "long_conversation")
     if long and long.get("ratio_last_first") is not None:
-        add("turn 100 vs turn 5 (p50)",
+        add(
+            "turn 100 vs turn 5 (p50)",
             f"{long['at']['100']['p50_ms']:.1f} vs {long['at']['5']['p50_ms']:.1f} ms = {long['ratio_last_first']:.2f}x",
-            f"<= {LONG_RATIO}x", long["ratio_last_first"] <= LONG_RATIO)
+            f"<= {LONG_RATIO}x",
+            long["ratio_last_first"] <= LONG_RATIO,
+        )
     else:
         add("turn 100 vs turn 5", "not measured", f"<= {LONG_RATIO}x", None)
     rasa = {n: p for n, p in (prod.get("processes") or {}).items() if n.startswith("rasa")}
     if rasa:
         worst = max(max(p["peak_rss_mib"], p["rss_mib"]) for p in rasa.values())
-        add("RSS per Rasa process (peak)", ", ".join(f"{n} {p['peak_rss_mib']:.0f} MiB" for n, p in rasa.items()),
-            f"<= {RSS_LIMIT_MIB:.0f} MiB (1.2 GiB)", worst <= RSS_LIMIT_MIB)
+        add(
+            "RSS per Rasa process (peak)",
+            ", ".join(f"{n} {p['peak_rss_mib']:.0f} MiB" for n, p in rasa.items()),
+            f"<= {RSS_LIMIT_MIB:.0f} MiB (1.2 GiB)",
+            worst <= RSS_LIMIT_MIB,
+        )
     else:
         add("RSS per Rasa process", "not measured", "<= 1.2 GB", None)
     return out
 
 
-def table(results: Dict) -> str:
+def table(results: dict) -> str:
     lines = []
     head = f"{'system':<8} {'phase':<22} {'ok':>6} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'msg/s':>7} {'srv cores':>9} {'cpu ms/msg':>10} {'other cores':>11}"
     lines += [head, "-" * len(head)]
@@ -641,15 +809,24 @@ def table(results: Dict) -> str:
                 f"{_fmt(cpu.get('other_cores'), 2):>11}"
             )
     lines.append("")
-    lines.append(f"rounds with the machine otherwise quiet (other cores < {QUIET_CORES}): p50/p95 ms, msg/s per round")
+    lines.append(
+        f"rounds with the machine otherwise quiet (other cores < {QUIET_CORES}): p50/p95 ms, msg/s per round"
+    )
     for sname, system in results["systems"].items():
         for pname, p in (system.get("phases") or {}).items():
             if pname == "long_conversation":
                 continue
-            quiet = [r for r in p.get("rounds", []) if (r.get("cpu", {}).get("other_cores") or 0) < QUIET_CORES]
+            quiet = [
+                r for r in p.get("rounds", []) if (r.get("cpu", {}).get("other_cores") or 0) < QUIET_CORES
+            ]
             if quiet:
-                lines.append(f"  {sname:<8} {pname:<22} " + "; ".join(
-                    f"{_fmt(r['p50_ms'], 0)}/{_fmt(r['p95_ms'], 0)} {_fmt(r.get('throughput_msg_s'))}" for r in quiet))
+                lines.append(
+                    f"  {sname:<8} {pname:<22} "
+                    + "; ".join(
+                        f"{_fmt(r['p50_ms'], 0)}/{_fmt(r['p95_ms'], 0)} {_fmt(r.get('throughput_msg_s'))}"
+                        for r in quiet
+                    )
+                )
     lines.append("")
     lines.append("long conversations (p50 over turns n-2..n+2 of every conversation):")
     for sname, system in results["systems"].items():
@@ -657,17 +834,21 @@ def table(results: Dict) -> str:
         if long:
             at = long["at"]
             curve = ", ".join(f"{k}: {v:.0f}" for k, v in long["p50_ms_by_turn_block"].items())
-            lines.append(f"  {sname:<8} turn 5 {_fmt(at['5']['p50_ms'])} ms, turn 100 {_fmt(at['100']['p50_ms'])} ms, "
-                         f"ratio {_fmt(long.get('ratio_last_first'), 2)}; server CPU per turn "
-                         f"{_fmt(at['5'].get('cpu_p50_ms'))} -> {_fmt(at['100'].get('cpu_p50_ms'))} ms, "
-                         f"ratio {_fmt(long.get('cpu_ratio_last_first'), 2)}")
+            lines.append(
+                f"  {sname:<8} turn 5 {_fmt(at['5']['p50_ms'])} ms, turn 100 {_fmt(at['100']['p50_ms'])} ms, "
+                f"ratio {_fmt(long.get('ratio_last_first'), 2)}; server CPU per turn "
+                f"{_fmt(at['5'].get('cpu_p50_ms'))} -> {_fmt(at['100'].get('cpu_p50_ms'))} ms, "
+                f"ratio {_fmt(long.get('cpu_ratio_last_first'), 2)}"
+            )
             lines.append(f"  {'':<8} p50 by turns: {curve}")
     lines.append("")
     lines.append("processes (RSS now / peak, MiB; load = process start -> health OK):")
     for sname, system in results["systems"].items():
         for pname, p in (system.get("processes") or {}).items():
-            lines.append(f"  {sname:<8} {pname:<12} RSS {p['rss_mib']:.0f} / peak {p['peak_rss_mib']:.0f}   "
-                         f"load {_fmt(p.get('load_seconds'))} s")
+            lines.append(
+                f"  {sname:<8} {pname:<12} RSS {p['rss_mib']:.0f} / peak {p['peak_rss_mib']:.0f}   "
+                f"load {_fmt(p.get('load_seconds'))} s"
+            )
         tr = system.get("training")
         if tr:
             lines.append(f"  {sname:<8} training     {_fmt(tr.get('seconds'))} s  ({tr.get('how')})")
@@ -681,50 +862,82 @@ def table(results: Dict) -> str:
     extra_env = _get(results, "systems", "product", "topology", "experimental_env")
     if extra_env:
         lines.append(f"EXPERIMENT: product run with env={extra_env}; not the product as shipped")
-    lines.append(f"machine: {m['nproc']} cpu {m['cpu_model']}, {m['mem_total_gib']} GiB; "
-                 f"load at start {m['loadavg']}, at end {results['meta'].get('loadavg_end')}")
+    lines.append(
+        f"machine: {m['nproc']} cpu {m['cpu_model']}, {m['mem_total_gib']} GiB; "
+        f"load at start {m['loadavg']}, at end {results['meta'].get('loadavg_end')}"
+    )
     return "\n".join(lines)
 
 
 # --- main ----------------------------------------------------------------------------------------
 
+
 def model_default() -> str:
-    return subprocess.run([str(ROOT / "scripts" / "model_path.sh")], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    from bot.ops.model import current_model
+
+    return str(current_model())
 
 
 def wait_quiet(limit: float, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while procs.loadavg()[0] > limit and time.monotonic() < deadline:
-        say(f"waiting for a quieter machine: load {procs.loadavg()} (> {limit}); up to {deadline - time.monotonic():.0f}s more")
+        say(
+            f"waiting for a quieter machine: load {procs.loadavg()} (> {limit}); up to {deadline - time.monotonic():.0f}s more"
+        )
         time.sleep(15)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", help="product model (default: scripts/model_path.sh)")
+    parser.add_argument("--model", help="product model (default: the current model, bot/ops/model.py)")
     parser.add_argument("--quick", action="store_true", help="short phases: a smoke run, not a measurement")
-    parser.add_argument("--budget", type=float, default=float(os.environ.get("BENCH_BUDGET", "840")),
-                        help="seconds for the whole run; phases that would overrun are skipped")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=float(os.environ.get("BENCH_BUDGET", "840")),
+        help="seconds for the whole run; phases that would overrun are skipped",
+    )
     parser.add_argument("--replicas", type=int, default=2, help="product replicas for the saturation phases")
-    parser.add_argument("--tf-threads", type=int, default=None,
-                        help="TF intra/inter-op threads per product replica (default: TensorFlow's)")
+    parser.add_argument(
+        "--tf-threads",
+        type=int,
+        default=None,
+        help="TF intra/inter-op threads per product replica (default: TensorFlow's)",
+    )
     parser.add_argument("--stock-port", type=int, default=37005)
     parser.add_argument("--rasa-port", type=int, default=37006, help="first product replica; replica i on +i")
     parser.add_argument("--action-port", type=int, default=37055)
-    parser.add_argument("--rounds", type=int, default=None,
-                        help="rounds of every phase, alternating which system goes first (default 3; 1 with --quick)")
-    parser.add_argument("--product-env", action="append", default=[], metavar="KEY=VALUE",
-                        help="EXPERIMENT: extra environment for the product's processes (repeatable)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="rounds of every phase, alternating which system goes first (default 3; 1 with --quick)",
+    )
+    parser.add_argument(
+        "--product-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="EXPERIMENT: extra environment for the product's processes (repeatable)",
+    )
     parser.add_argument("--skip-stock", action="store_true")
     parser.add_argument("--skip-product", action="store_true")
     parser.add_argument("--keep-work", action="store_true", help="keep var/bench/work-* (tracker DBs)")
-    parser.add_argument("--wait-quiet", type=float, default=float(os.environ.get("BENCH_WAIT_QUIET", "0")),
-                        help="first wait up to this many seconds for the 1-minute load to drop below 0.7")
-    parser.add_argument("--train", action="store_true",
-                        help="only time a `rasa train` of the project model into a temp dir (slow), and cache it")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=float(os.environ.get("BENCH_WAIT_QUIET", "0")),
+        help="first wait up to this many seconds for the 1-minute load to drop below 0.7",
+    )
+    parser.add_argument(
+        "--train",
+        action="store_true",
+        help="only time a `rasa train` of the project model into a temp dir (slow), and cache it",
+    )
     parser.add_argument("--out", default=str(ROOT / "results"))
-    parser.add_argument("--report", metavar="JSON", help="only print the table and verdicts of an earlier run")
+    parser.add_argument(
+        "--report", metavar="JSON", help="only print the table and verdicts of an earlier run"
+    )
     args = parser.parse_args(argv)
     if args.report:
         results = json.loads(Path(args.report).read_text())
@@ -749,7 +962,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     ports = [args.stock_port, args.action_port] + [args.rasa_port + i for i in range(args.replicas)]
     taken = [p for p in ports if not procs.port_free(p)]
     if taken:
-        print(f"ports in use: {taken} (choose others with --stock-port/--rasa-port/--action-port)", file=sys.stderr)
+        print(
+            f"ports in use: {taken} (choose others with --stock-port/--rasa-port/--action-port)",
+            file=sys.stderr,
+        )
         return 2
     if args.wait_quiet:
         wait_quiet(0.7, args.wait_quiet)

@@ -4,12 +4,13 @@
 
 Loads the model into an Agent in this process, with the product's endpoints
 (our SQL tracker store on a throwaway SQLite file, the speed-ups of
-bot/server/speedups.py), starts an action server beside it, and sends the
+bot/rasa_server/speedups.py), starts an action server beside it, and sends the
 bench's FAQ script. Prints this process's CPU per turn (the action server's
 CPU is not in it) and, with --profile, the top functions. Not a benchmark of
 the product as deployed (that is `make bench`); it isolates what the model
-and Rasa's turn handling cost. scripts/policy_compare.py uses it too.
+and Rasa's turn handling cost. tools/policy_compare.py uses it too.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,12 +26,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator, List
+from typing import Any
 
 from bench.loadgen import FAQ
 from bench.runner import ROOT, model_default, say
-from bot.health import responds
+from bot.ops.health import responds
 
 
 @contextlib.contextmanager
@@ -38,15 +40,20 @@ def product_environment(action_port: int) -> Iterator[None]:
     """Throwaway databases and an action server on ``action_port``, for in-process agents."""
     work = Path(tempfile.mkdtemp(prefix="turncost-"))
     os.environ.update(
-        TRACKER_DB=str(work / "trackers.db"), DATABASE_URL=f"sqlite:///{work / 'contracts.db'}",
-        ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}/webhook", ACTION_SERVER_TOKEN="",
+        TRACKER_DB=str(work / "trackers.db"),
+        DATABASE_URL=f"sqlite:///{work / 'contracts.db'}",
+        ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}/webhook",
+        ACTION_SERVER_TOKEN="",
         RASA_TELEMETRY_ENABLED="false",
     )
     for args in (["db", "upgrade"], ["demo", "seed"]):
         subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     actions = subprocess.Popen(
-        [sys.executable, "-m", "bot.server.action_server", "--port", str(action_port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [sys.executable, "-m", "bot.rasa_server.action_server", "--port", str(action_port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -67,32 +74,36 @@ async def load_agent(model: str) -> Any:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
-    from bot.server import speedups
+    from bot.rasa_server import speedups
 
     configure_logging_and_warnings(logging.INFO)
     configure_structlog(logging.INFO)
     speedups.install()
-    agent = await rasa_load_agent(model_path=model, endpoints=AvailableEndpoints.read_endpoints("endpoints.yml"))
+    agent = await rasa_load_agent(
+        model_path=model, endpoints=AvailableEndpoints.read_endpoints("endpoints.yml")
+    )
     await speedups.freeze_long_lived_objects()
     return agent
 
 
-async def faq_turn_costs(agent: Any, conversations: int, prefix: str = "turncost") -> List[float]:
+async def faq_turn_costs(agent: Any, conversations: int, prefix: str = "turncost") -> list[float]:
     """CPU milliseconds of each turn of ``conversations`` runs of the bench's FAQ script."""
     for n in range(3):  # warm-up
         for turn in FAQ.turns:
             await agent.handle_text(turn.text, sender_id=f"{prefix}-warm-up-{n:04d}")
-    costs: List[float] = []
+    costs: list[float] = []
     for n in range(conversations):
         for turn in FAQ.turns:
             started = time.process_time()
             replies = await agent.handle_text(turn.text, sender_id=f"{prefix}-{n:06d}")
             costs.append((time.process_time() - started) * 1000)
-            assert replies and turn.expect in " ".join(r.get("text", "") for r in replies).lower(), replies
+            assert replies and (turn.expect or "") in " ".join(r.get("text", "") for r in replies).lower(), (
+                replies
+            )
     return costs
 
 
-async def measure(model: str, conversations: int, profile: bool) -> List[float]:
+async def measure(model: str, conversations: int, profile: bool) -> list[float]:
     agent = await load_agent(model)
     profiler = cProfile.Profile() if profile else None
     if profiler:
@@ -115,10 +126,12 @@ def main() -> int:
     args = parser.parse_args()
     with product_environment(args.action_port):
         costs = asyncio.run(measure(args.model or model_default(), args.conversations, args.profile))
-    say(f"{len(costs)} turns, Rasa-process CPU per turn: median {statistics.median(costs):.1f} ms, "
-        f"mean {statistics.mean(costs):.1f} ms (gc frozen: {gc.get_freeze_count()} objects)")
+    say(
+        f"{len(costs)} turns, Rasa-process CPU per turn: median {statistics.median(costs):.1f} ms, "
+        f"mean {statistics.mean(costs):.1f} ms (gc frozen: {gc.get_freeze_count()} objects)"
+    )
     for i, turn in enumerate(FAQ.turns):
-        say(f"  {statistics.median(costs[i::len(FAQ.turns)]):6.1f} ms  {turn.text}")
+        say(f"  {statistics.median(costs[i :: len(FAQ.turns)]):6.1f} ms  {turn.text}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """``python -m bot``: the admin CLI."""
+
 import sys
 
-from bot.cli import main
+from bot.ops.cli import main
 
 sys.exit(main())

@@ -31,6 +31,6 @@ if [ -f package.json ]; then
 fi
 
 mkdir -p var models
-if [ -f bot/db/__init__.py ]; then
+if [ -f bot/data/__init__.py ]; then
   "$VENV/bin/python" -m bot db upgrade >/dev/null
 fi

@@ -3,17 +3,18 @@
 The schema is built once per session by the Alembic migrations (never
 create_all) into a template file, which each database test copies.
 """
+
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from bot.db.engine import REPO_ROOT, reset_engine_cache
-from bot.db.contracts_csv import import_contracts
-from bot.db.migrate import upgrade
+from bot.data.contracts_csv import import_contracts
+from bot.data.engine import REPO_ROOT, reset_engine_cache
+from bot.data.migrate import upgrade
 
 DEMO_CSV = REPO_ROOT / "data" / "demo" / "contracts.csv"
 
@@ -54,3 +55,16 @@ def demo_db(db: str) -> str:
     assert result.rejected == [] and result.created == 10
     return db
 
+
+_TIERS = {"e2e": "e2e", "scaleout": "scaleout"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its tier from its folder, so `-m "not e2e"` needs no list of files."""
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(REPO_ROOT).parts
+        for folder, marker in _TIERS.items():
+            if folder in parts:
+                item.add_marker(marker)
+        if parts[-1] == "test_rasa.py" or "conversations_heldout" in parts:
+            item.add_marker("model")

@@ -1,5 +1,6 @@
 """Rasa's own checks: the training data validates with no warnings, the
 conversation tests pass, and NLU meets its targets on held-out messages."""
+
 from __future__ import annotations
 
 import os
@@ -11,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.health import current_model
-from bot.nlu.evaluate import load_examples, predict, score
+from bot.ops.model import current_model
+from tools.nlu_evaluate import load_examples, predict, score
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA = str(ROOT / ".venv" / "bin" / "rasa")
@@ -44,8 +45,15 @@ def test_training_data_validates_without_warnings() -> None:
 
 def test_conversation_stories(tmp_path: Path) -> None:
     result = rasa(
-        "test", "core", "--model", model_path(), "--stories", "tests/test_stories.yml",
-        "--fail-on-prediction-errors", "--out", str(tmp_path),
+        "test",
+        "core",
+        "--model",
+        model_path(),
+        "--stories",
+        "tests/test_stories.yml",
+        "--fail-on-prediction-errors",
+        "--out",
+        str(tmp_path),
     )
     failed = tmp_path / "failed_test_stories.yml"
     detail = failed.read_text()[-5000:] if failed.exists() else result.stderr[-3000:]
@@ -81,9 +89,7 @@ def _normalised(text: str) -> str:
 def test_heldout_set_is_not_in_the_training_data() -> None:
     heldout = load_examples(ROOT / "tests" / "test_nlu.yml")
     trained = {
-        _normalised(text)
-        for path in (ROOT / "data" / "nlu").glob("*.yml")
-        for text, _ in load_examples(path)
+        _normalised(text) for path in (ROOT / "data" / "nlu").glob("*.yml") for text, _ in load_examples(path)
     }
     per_intent = Counter(intent for _, intent in heldout)
     assert len(per_intent) == 31 and min(per_intent.values()) >= 8, per_intent

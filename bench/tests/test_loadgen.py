@@ -1,13 +1,12 @@
 """Checks of the load generator against a stub REST server (not part of `make test`:
 pytest.ini collects tests/ only). Run: .venv/bin/python -m pytest bench/tests -q
 """
+
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 
-import pytest
 from aiohttp import web
 
 from bench import loadgen
@@ -65,7 +64,9 @@ def test_closed_loop_counts_and_checks_answers():
         seen: list = []
         runner, url = await _stub(0.01, seen)
         try:
-            script = loadgen.Script("t", (loadgen.Turn("rental", "rental"), loadgen.Turn("cancel", "nope")), 5)
+            script = loadgen.Script(
+                "t", (loadgen.Turn("rental", "rental"), loadgen.Turn("cancel", "nope")), 5
+            )
             summary, samples = await loadgen.closed_loop(Target([url]), script, 4, 1.0, 0.2, "t", "c")
         finally:
             await runner.cleanup()
@@ -117,7 +118,9 @@ def test_long_conversation_reports_turn_windows():
     async def go():
         runner, url = await _stub(0.0, [])
         try:
-            return await loadgen.long_conversations(Target([url]), loadgen.FAQ, 1, 12, "t", "l", at=(3, 10), window=1)
+            return await loadgen.long_conversations(
+                Target([url]), loadgen.FAQ, 1, 12, "t", "l", at=(3, 10), window=1
+            )
         finally:
             await runner.cleanup()
 

@@ -5,17 +5,18 @@ none: a blank English tokenizer plus Matcher patterns. The patterns are
 deliberately conservative: a missed entity is re-asked by the form, while a
 wrong one would fill a slot with someone else's words.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import List, Optional, Tuple
+from typing import Any
 
 import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 # 17 letters/digits with at least one of each. I, O and Q are accepted here so
 # that validation can explain why such a VIN is wrong instead of ignoring it.
@@ -24,9 +25,30 @@ ZIP_TOKEN = re.compile(r"^\d{5}$")
 ZIP4_TOKEN = re.compile(r"^\d{4}$")
 
 MONTHS = [
-    "january", "february", "march", "april", "may", "june", "july", "august",
-    "september", "october", "november", "december",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
 ]
 MONTHS += [m + "." for m in MONTHS if len(m) <= 4]
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -37,12 +59,43 @@ NUMERIC_DATE = {"TEXT": {"REGEX": r"^\d{1,2}[/.-]\d{1,2}([/.-]\d{2,4})?$|^\d{4}-
 # A name is one to four words made of letters, apostrophes and hyphens.
 NAME_WORD = {"TEXT": {"REGEX": r"^[^\W\d_]+(['’][^\W\d_]+)?$"}}
 NAME_STOP = {
-    "and", "my", "zip", "zipcode", "vin", "the", "is", "code", "postal", "number", "it", "its",
-    "hi", "hello", "hey", "ok", "okay", "yes", "sure", "here", "thanks", "please", "name",
-    "last", "i", "im", "am", "this", "of", "for", "me", "claim", "gap", "start",
+    "and",
+    "my",
+    "zip",
+    "zipcode",
+    "vin",
+    "the",
+    "is",
+    "code",
+    "postal",
+    "number",
+    "it",
+    "its",
+    "hi",
+    "hello",
+    "hey",
+    "ok",
+    "okay",
+    "yes",
+    "sure",
+    "here",
+    "thanks",
+    "please",
+    "name",
+    "last",
+    "i",
+    "im",
+    "am",
+    "this",
+    "of",
+    "for",
+    "me",
+    "claim",
+    "gap",
+    "start",
 }
 
-DATE_PATTERNS = [
+DATE_PATTERNS: list[list[dict[str, Any]]] = [
     [{"LOWER": {"IN": MONTHS}}, DAY, {"ORTH": ",", "OP": "?"}, YEAR],
     [{"LOWER": {"IN": MONTHS}}, DAY],
     [DAY, {"LOWER": "of", "OP": "?"}, {"LOWER": {"IN": MONTHS}}, YEAR],
@@ -56,14 +109,14 @@ DATE_PATTERNS = [
 ]
 
 # Phrases after which the customer's name follows.
-NAME_TRIGGERS = [
+NAME_TRIGGERS: list[list[dict[str, Any]]] = [
     [{"LOWER": "last"}, {"LOWER": "name"}, {"LOWER": {"IN": ["is", ":", "'s"]}, "OP": "?"}],
     [{"LOWER": "surname"}, {"LOWER": {"IN": ["is", ":"]}, "OP": "?"}],
     [{"LOWER": "my"}, {"LOWER": "name"}, {"LOWER": {"IN": ["is", "'s"]}}],
     [{"LOWER": "name"}, {"LOWER": {"IN": ["'s", ":"]}}],
 ]
 # Weaker triggers, used only when the message also carries a VIN or ZIP code.
-WEAK_NAME_TRIGGERS = [
+WEAK_NAME_TRIGGERS: list[list[dict[str, Any]]] = [
     [{"LOWER": "i"}, {"LOWER": {"IN": ["am", "'m"]}}],
     [{"LOWER": "im"}],
     [{"LOWER": "this"}, {"LOWER": "is"}],
@@ -82,7 +135,7 @@ class Found:
 
 
 @lru_cache(maxsize=1)
-def _pipeline() -> Tuple[Language, Matcher]:
+def _pipeline() -> tuple[Language, Matcher]:
     nlp = spacy.blank("en")
     matcher = Matcher(nlp.vocab)
     matcher.add("date", DATE_PATTERNS, greedy="LONGEST")
@@ -91,11 +144,11 @@ def _pipeline() -> Tuple[Language, Matcher]:
     return nlp, matcher
 
 
-def extract(text: str) -> List[Found]:
+def extract(text: str) -> list[Found]:
     """Return the VINs, ZIP codes, last names and dates mentioned in ``text``."""
     nlp, matcher = _pipeline()
     doc = nlp(text)
-    found: List[Found] = []
+    found: list[Found] = []
     used = [False] * len(doc)
 
     for tok in doc:
@@ -122,7 +175,7 @@ def extract(text: str) -> List[Found]:
     return sorted(found, key=lambda f: f.start)
 
 
-def _zip_codes(doc: Doc, used: List[bool]) -> List[Found]:
+def _zip_codes(doc: Doc, used: list[bool]) -> list[Found]:
     out = []
     for tok in doc:
         if used[tok.i] or not ZIP_TOKEN.match(tok.text):
@@ -139,8 +192,8 @@ def _zip_codes(doc: Doc, used: List[bool]) -> List[Found]:
 
 
 def _name_after_trigger(
-    doc: Doc, matches: List[Tuple[str, int, int]], used: List[bool], strong_only: bool
-) -> Optional[Found]:
+    doc: Doc, matches: list[tuple[str, int, int]], used: list[bool], strong_only: bool
+) -> Found | None:
     labels = ("name_trigger",) if strong_only else ("name_trigger", "weak_name_trigger")
     for label in labels:
         for match_label, _start, end in matches:
@@ -152,7 +205,7 @@ def _name_after_trigger(
     return None
 
 
-def _name_words(doc: Doc, start: int, used: List[bool]) -> Optional[Span]:
+def _name_words(doc: Doc, start: int, used: list[bool]) -> Span | None:
     """The run of name-like words starting at token ``start`` (hyphens kept)."""
     end = start
     words = 0
@@ -168,13 +221,13 @@ def _name_words(doc: Doc, start: int, used: List[bool]) -> Optional[Span]:
     return doc[start:end] if words else None
 
 
-def _is_name_word(tok) -> bool:
+def _is_name_word(tok: Token) -> bool:
     return bool(re.match(r"^[^\W\d_]+(['’][^\W\d_]+)?$", tok.text))
 
 
-def _leftover_name(doc: Doc, used: List[bool]) -> Optional[Found]:
+def _leftover_name(doc: Doc, used: list[bool]) -> Found | None:
     """In "Smith, 66044, 1HGCM...", the words left over are the name."""
-    runs: List[Span] = []
+    runs: list[Span] = []
     i = 0
     while i < len(doc):
         if not used[i] and _is_name_word(doc[i]) and doc[i].lower_ not in NAME_STOP:

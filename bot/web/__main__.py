@@ -1,18 +1,18 @@
 """``python -m bot.web --port 8080``: serve the demo page, widget and FAQ."""
+
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from typing import List, Optional
 
 from aiohttp import web
 
-from bot.server import logs
+from bot.ops import logs
 from bot.web.app import MissingAsset, Settings, create_app
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.web", description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
     parser.add_argument(

@@ -3,20 +3,21 @@
 Assets are read and the FAQ is generated once at startup, so a missing file or
 a broken response template stops the server before any customer sees it.
 """
+
 from __future__ import annotations
 
 import html
 import json
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
-from typing import Awaitable, Callable, Dict, Mapping, Tuple
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.faq import build_faq, faq_document, json_ld
+from bot.content.faq import build_faq, faq_document, json_ld
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ JS = "application/javascript"
 CSS = "text/css"
 # Each route serves its files joined in order: both embeds carry the shared
 # DOM helpers (dom.js) so that each one stays a single script tag.
-ASSET_FILES: Dict[str, Tuple[Tuple[Path, ...], str]] = {
+ASSET_FILES: dict[str, tuple[tuple[Path, ...], str]] = {
     "/widget.js": ((STATIC_DIR / "dom.js", STATIC_DIR / "widget.js"), JS),
     "/widget.css": ((STATIC_DIR / "widget.css",), CSS),
     "/faq-embed.js": ((STATIC_DIR / "dom.js", STATIC_DIR / "faq-embed.js"), JS),
@@ -53,7 +54,7 @@ class Settings:
     rasa_url: str  # where browsers reach Rasa's socket.io channel
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
         return cls(rasa_url=(environ.get("RASA_URL") or DEFAULT_RASA_URL).rstrip("/"))
 
 
@@ -63,8 +64,8 @@ class Asset:
     content_type: str
 
 
-def load_assets() -> Dict[str, Asset]:
-    assets: Dict[str, Asset] = {}
+def load_assets() -> dict[str, Asset]:
+    assets: dict[str, Asset] = {}
     for route, (paths, content_type) in ASSET_FILES.items():
         for path in paths:
             if not path.is_file():
@@ -137,9 +138,7 @@ def create_app(settings: Settings) -> web.Application:
     faq_html = render_page("faq.html", **attrs, json_ld=script_safe_json(json_ld(entries)))
 
     def page(body: str, frame_ancestors: str) -> Handler:
-        headers = {
-            "Content-Security-Policy": content_security_policy(settings.rasa_url, frame_ancestors)
-        }
+        headers = {"Content-Security-Policy": content_security_policy(settings.rasa_url, frame_ancestors)}
 
         async def handler(_: web.Request) -> web.Response:
             return web.Response(text=body, content_type="text/html", headers=headers)
@@ -165,7 +164,7 @@ def create_app(settings: Settings) -> web.Application:
         return web.json_response({"status": "ok", "faq_entries": len(entries)})
 
     app = web.Application(middlewares=[error_middleware])
-    app.on_response_prepare.append(_security_headers)
+    app.on_response_prepare.append(_security_headers)  # type: ignore[arg-type]  # aiohttp's Signal typing
     app.router.add_get("/", page(index_html, "'self'"))
     # The FAQ page is meant to be shown in an iframe on the Help Center.
     app.router.add_get("/faq", page(faq_html, "*"))

@@ -1,7 +1,8 @@
 """``python -m bot faq export [--out FILE]``: the FAQ as JSON (same as /faq.json).
 
-Discovered by bot.cli; imports stay inside the handler so other commands start fast.
+Discovered by bot.ops.cli; imports stay inside the handler so other commands start fast.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -11,7 +12,7 @@ from pathlib import Path
 
 
 def _cmd_faq_export(args: argparse.Namespace) -> int:
-    from bot.faq import build_faq, faq_document
+    from bot.content.faq import build_faq, faq_document
 
     text = json.dumps(faq_document(build_faq()), indent=2, ensure_ascii=False) + "\n"
     if args.out is None:
@@ -27,7 +28,7 @@ def _cmd_faq_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(sub: "argparse._SubParsersAction") -> None:
+def add_commands(sub: argparse._SubParsersAction) -> None:
     faq = sub.add_parser("faq", help="Help Center FAQ").add_subparsers(dest="command", required=True)
     export = faq.add_parser("export", help="write the FAQ (questions, answers, keywords) as JSON")
     export.add_argument("--out", metavar="FILE", help="write here instead of standard output")

@@ -1,8 +1,9 @@
 """Actions against a real (temporary) contracts database, via Tracker/CollectingDispatcher."""
+
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
@@ -12,10 +13,10 @@ from actions.contracts import ActionAnswerPersonal, ActionAnswerTransfer, Action
 from actions.conversation import ActionDefaultAskAffirmation, ActionDefaultFallback, ActionStopForm
 from actions.gap_claims import ActionSubmitGapClaim
 from actions.identity import ValidateGapClaimForm, ValidateLookupForm
-from bot import services
-from bot.contacts import contacts
+from bot.content.contacts import contacts
+from bot.data import services
 
-DOMAIN: Dict[str, Any] = {
+DOMAIN: dict[str, Any] = {
     "forms": {
         "lookup_form": {"required_slots": ["last_name", "zip_code", "vin"]},
         "gap_claim_form": {"required_slots": ["last_name", "zip_code", "vin", "gap_confirmed"]},
@@ -26,12 +27,12 @@ SMITH_JONES = {"last_name": "Smith-Jones", "zip_code": "98101", "vin": "5YJ3E1EA
 
 
 def tracker(
-    slots: Optional[Dict[str, Any]] = None,
+    slots: dict[str, Any] | None = None,
     intent: str = "inform",
     text: str = "",
-    entities: Optional[List[Dict[str, Any]]] = None,
-    active_loop: Optional[str] = None,
-    events: Optional[List[Dict[str, Any]]] = None,
+    entities: list[dict[str, Any]] | None = None,
+    active_loop: str | None = None,
+    events: list[dict[str, Any]] | None = None,
 ) -> Tracker:
     base = {"verified": False, "identity_locked": False, "verification_failures": 0}
     base.update(slots or {})
@@ -52,13 +53,13 @@ def tracker(
     )
 
 
-def run(action: Any, t: Tracker) -> tuple[CollectingDispatcher, List[Dict[str, Any]]]:
+def run(action: Any, t: Tracker) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, t, DOMAIN))
     return dispatcher, events
 
 
-def slot_events(events: List[Dict[str, Any]]) -> Dict[str, Any]:
+def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
@@ -66,7 +67,7 @@ def texts(dispatcher: CollectingDispatcher) -> str:
     return "\n".join(m.get("text") or "" for m in dispatcher.messages)
 
 
-def form_turn(action: Any, slots: Dict[str, Any], just_set: Dict[str, Any], form: str) -> tuple:
+def form_turn(action: Any, slots: dict[str, Any], just_set: dict[str, Any], form: str) -> tuple:
     """One form turn: ``just_set`` are the slots extracted from this message."""
     events = [{"event": "slot", "name": k, "value": v} for k, v in just_set.items()]
     t = tracker({**slots, **just_set}, active_loop=form, events=[{"event": "user"}] + events)
@@ -87,7 +88,10 @@ class TestIdentityValidation:
 
     def test_name_variants_match(self) -> None:
         _, events = form_turn(
-            ValidateLookupForm(), {}, {**SMITH_JONES, "last_name": "my last name is smith jones"}, "lookup_form"
+            ValidateLookupForm(),
+            {},
+            {**SMITH_JONES, "last_name": "my last name is smith jones"},
+            "lookup_form",
         )
         assert slot_events(events)["verified"] is True
 
@@ -114,7 +118,10 @@ class TestIdentityValidation:
 
     def test_third_failure_locks_and_ends_the_form(self) -> None:
         dispatcher, events = form_turn(
-            ValidateGapClaimForm(), {"verification_failures": 2}, {**SMITH_JONES, "zip_code": "11111"}, "gap_claim_form"
+            ValidateGapClaimForm(),
+            {"verification_failures": 2},
+            {**SMITH_JONES, "zip_code": "11111"},
+            "gap_claim_form",
         )
         slots = slot_events(events)
         assert slots["identity_locked"] is True
@@ -131,14 +138,20 @@ class TestIdentityValidation:
     )
     def test_invalid_vin_gets_a_specific_reask(self, vin: str, expected: str) -> None:
         dispatcher, events = form_turn(
-            ValidateLookupForm(), {"last_name": "Smith-Jones", "zip_code": "98101"}, {"vin": vin}, "lookup_form"
+            ValidateLookupForm(),
+            {"last_name": "Smith-Jones", "zip_code": "98101"},
+            {"vin": vin},
+            "lookup_form",
         )
         assert slot_events(events)["vin"] is None
         assert expected in texts(dispatcher)
 
     def test_zip_plus_four_and_lowercase_vin_are_accepted(self) -> None:
         _, events = form_turn(
-            ValidateLookupForm(), {}, {**SMITH_JONES, "zip_code": "98101-1234", "vin": "5yj3e1eaxpf402917"}, "lookup_form"
+            ValidateLookupForm(),
+            {},
+            {**SMITH_JONES, "zip_code": "98101-1234", "vin": "5yj3e1eaxpf402917"},
+            "lookup_form",
         )
         assert slot_events(events)["verified"] is True
 
@@ -149,13 +162,19 @@ class TestIdentityValidation:
 
     def test_verified_customer_is_only_asked_to_confirm_a_gap_claim(self) -> None:
         _, events = form_turn(
-            ValidateGapClaimForm(), {"verified": True, "verified_contract": "APP-100103", "gap_eligible": True}, {}, "gap_claim_form"
+            ValidateGapClaimForm(),
+            {"verified": True, "verified_contract": "APP-100103", "gap_eligible": True},
+            {},
+            "gap_claim_form",
         )
         assert slot_events(events)["requested_slot"] == "gap_confirmed"
 
     def test_contract_without_gap_ends_the_gap_form(self) -> None:
         _, events = form_turn(
-            ValidateGapClaimForm(), {}, {"last_name": "Sampleton", "zip_code": "30303", "vin": "3VWC57BU5MM011549"}, "gap_claim_form"
+            ValidateGapClaimForm(),
+            {},
+            {"last_name": "Sampleton", "zip_code": "30303", "vin": "3VWC57BU5MM011549"},
+            "gap_claim_form",
         )
         slots = slot_events(events)
         assert slots["gap_eligible"] is False and slots["requested_slot"] is None
@@ -168,7 +187,7 @@ class TestIdentityValidation:
 
 @pytest.mark.usefixtures("demo_db")
 class TestPersonalAnswers:
-    def verified(self, number: str) -> Dict[str, Any]:
+    def verified(self, number: str) -> dict[str, Any]:
         return {"verified": True, "verified_contract": number}
 
     def test_unverified_gets_an_offer_to_look_up(self) -> None:
@@ -186,15 +205,21 @@ class TestPersonalAnswers:
         assert "your Value Guard contract includes rental reimbursement" in texts(dispatcher)
 
     def test_kansas_contract_has_no_trip_interruption(self) -> None:
-        dispatcher, _ = run(ActionAnswerPersonal(), tracker(self.verified("APP-100104"), intent="ask_trip_interruption"))
+        dispatcher, _ = run(
+            ActionAnswerPersonal(), tracker(self.verified("APP-100104"), intent="ask_trip_interruption")
+        )
         assert "purchased in Kansas" in texts(dispatcher)
 
     def test_deductible_comes_from_the_record(self) -> None:
-        dispatcher, _ = run(ActionAnswerPersonal(), tracker(self.verified("APP-100102"), intent="ask_deductible"))
+        dispatcher, _ = run(
+            ActionAnswerPersonal(), tracker(self.verified("APP-100102"), intent="ask_deductible")
+        )
         assert texts(dispatcher) == "Your contract's deductible for repairs is $200.00."
 
     def test_unknown_deductible_is_not_invented(self) -> None:
-        dispatcher, _ = run(ActionAnswerPersonal(), tracker(self.verified("APP-100110"), intent="ask_deductible"))
+        dispatcher, _ = run(
+            ActionAnswerPersonal(), tracker(self.verified("APP-100110"), intent="ask_deductible")
+        )
         assert "doesn't list a deductible" in texts(dispatcher) and "$" not in texts(dispatcher)
 
     def test_refund_within_60_days_is_full(self, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -212,11 +237,15 @@ class TestPersonalAnswers:
         assert contacts()["cancel_phone"] in text
 
     def test_contract_end_date(self) -> None:
-        dispatcher, _ = run(ActionAnswerPersonal(), tracker(self.verified("APP-100108"), intent="ask_contract_end"))
+        dispatcher, _ = run(
+            ActionAnswerPersonal(), tracker(self.verified("APP-100108"), intent="ask_contract_end")
+        )
         assert "February 29, 2024" in texts(dispatcher) and "February 28, 2027" in texts(dispatcher)
 
     def test_vehicle_shows_only_the_last_six_of_the_vin(self) -> None:
-        dispatcher, _ = run(ActionAnswerPersonal(), tracker(self.verified("APP-100103"), intent="ask_my_vehicle"))
+        dispatcher, _ = run(
+            ActionAnswerPersonal(), tracker(self.verified("APP-100103"), intent="ask_my_vehicle")
+        )
         assert "402917" in texts(dispatcher) and "5YJ3E1EAXPF402917" not in texts(dispatcher)
 
     def test_locked_customer_is_sent_to_the_phone(self) -> None:
@@ -224,7 +253,13 @@ class TestPersonalAnswers:
         assert contacts()["gap_phone"] in texts(dispatcher)
 
     def test_verify_answers_the_pending_question(self) -> None:
-        t = tracker({**self.verified("APP-100102"), "verified_summary": "Basic Guard", "pending_question": "ask_rental"})
+        t = tracker(
+            {
+                **self.verified("APP-100102"),
+                "verified_summary": "Basic Guard",
+                "pending_question": "ask_rental",
+            }
+        )
         dispatcher, events = run(ActionVerifyIdentity(), t)
         assert "I found your contract" in texts(dispatcher) and "Basic Guard" in texts(dispatcher)
         assert slot_events(events) == {"pending_question": None}
@@ -249,7 +284,7 @@ class TestTransfer:
 
 @pytest.mark.usefixtures("demo_db")
 class TestGapClaims:
-    def submit(self, slots: Dict[str, Any]) -> tuple:
+    def submit(self, slots: dict[str, Any]) -> tuple:
         return run(ActionSubmitGapClaim(), tracker({"verified": True, **slots}))
 
     def test_opens_a_claim_with_reference_and_review_date(self, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -295,7 +330,7 @@ class TestGapClaims:
 
 def test_database_down_gets_a_useful_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
-    from bot.db.engine import reset_engine_cache
+    from bot.data.engine import reset_engine_cache
 
     reset_engine_cache()
     t = tracker({"verified": True, "verified_contract": "APP-100103"}, intent="ask_rental")
@@ -306,7 +341,9 @@ def test_database_down_gets_a_useful_answer(monkeypatch: pytest.MonkeyPatch) -> 
 
 class TestConversation:
     def test_stop_clears_personal_data_and_ends_the_form(self) -> None:
-        dispatcher, events = run(ActionStopForm(), tracker(SMITH_JONES, intent="stop", active_loop="gap_claim_form"))
+        dispatcher, events = run(
+            ActionStopForm(), tracker(SMITH_JONES, intent="stop", active_loop="gap_claim_form")
+        )
         assert any(e.get("event") == "active_loop" and e.get("name") is None for e in events)
         slots = slot_events(events)
         assert slots["last_name"] is None and slots["vin"] is None and slots["zip_code"] is None
@@ -334,7 +371,7 @@ def test_database_down_during_verification_ends_the_form_without_locking(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
-    from bot.db.engine import reset_engine_cache
+    from bot.data.engine import reset_engine_cache
 
     reset_engine_cache()
     dispatcher, events = form_turn(ValidateLookupForm(), {}, SMITH_JONES, "lookup_form")
@@ -347,17 +384,30 @@ def test_database_down_during_verification_ends_the_form_without_locking(
 
 
 @pytest.mark.usefixtures("demo_db")
-@pytest.mark.parametrize("intent,text", [("urgent_roadside", "my car died on the freeway"), ("ask_rental", "is my rental covered?")])
+@pytest.mark.parametrize(
+    "intent,text",
+    [("urgent_roadside", "my car died on the freeway"), ("ask_rental", "is my rental covered?")],
+)
 def test_an_off_form_message_sets_no_slot_so_the_form_rejects_it(intent: str, text: str) -> None:
-    t = tracker({"requested_slot": "zip_code", "last_name": "Haddad", "lookup_offered": False},
-                intent=intent, text=text, active_loop="gap_claim_form", events=[{"event": "user"}])
+    t = tracker(
+        {"requested_slot": "zip_code", "last_name": "Haddad", "lookup_offered": False},
+        intent=intent,
+        text=text,
+        active_loop="gap_claim_form",
+        events=[{"event": "user"}],
+    )
     _, events = run(ValidateGapClaimForm(), t)
     assert events == []
 
 
 @pytest.mark.usefixtures("demo_db")
 def test_a_rare_surname_misread_as_stop_still_answers_the_question() -> None:
-    t = tracker({"requested_slot": "last_name"}, intent="stop", text="quimby",
-                active_loop="lookup_form", events=[{"event": "user"}])
+    t = tracker(
+        {"requested_slot": "last_name"},
+        intent="stop",
+        text="quimby",
+        active_loop="lookup_form",
+        events=[{"event": "user"}],
+    )
     _, events = run(ValidateLookupForm(), t)
     assert slot_events(events)["last_name"] == "quimby"

@@ -1,8 +1,9 @@
-"""Start the product exactly as `make run` does (bot.launcher), on test ports.
+"""Start the product exactly as `make run` does (bot.ops.launcher), on test ports.
 
 One stack per test session, with its own SQLite database in a temp folder and
 a fixed "today" so date-dependent answers are reproducible.
 """
+
 from __future__ import annotations
 
 import os
@@ -10,13 +11,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator
 
 import pytest
 
-from bot.health import current_model, responds
+from bot.ops.health import responds
+from bot.ops.model import current_model
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-24"
@@ -27,7 +29,7 @@ class Stack:
     rasa_url: str
     action_url: str
     web_url: str
-    env: Dict[str, str]
+    env: dict[str, str]
     log_file: Path
 
     @property
@@ -58,8 +60,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     log = open(tmp / "stack.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.launcher", "--model", _model_path()],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [sys.executable, "-m", "bot.ops.launcher", "--model", _model_path()],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     urls = {
         "rasa": f"http://127.0.0.1:{ports['RASA_PORT']}",

@@ -2,11 +2,12 @@
 
 The tracker store starts a fresh session carrying the slots over whenever
 the current one grows past TRACKER_COMPACT_EVENTS events and the bot is at
-rest (bot/server/tracker_store.py). A second product here compacts at every
+rest (bot/rasa_server/tracker_store.py). A second product here compacts at every
 chance it gets (TRACKER_COMPACT_EVENTS=1). The same conversations, sent to it
 and to the default `stack`, must take the same actions, with the context
 (an offer made, a verified identity, a sale date) surviving every compaction.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,35 +15,45 @@ import sqlite3
 import sys
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from contextlib import closing
-from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bot.health import current_model  # noqa: E402
-from scripts import topology  # noqa: E402
+from bot.ops import topology
+from bot.ops.model import current_model
 
 PORTS = {"RASA_PORT": "18105", "ACTION_PORT": "18155", "WEB_PORT": "18180"}
 SMITH_JONES = ("Smith-Jones", "98101", "5YJ3E1EAXPF402917")  # demo contract with GAP
 CONVERSATIONS = {
     "offer, look-up and personal answers": [
-        "is my rental covered?", "yes", *SMITH_JONES, "what plan do I have", "is my rental covered?",
-        "I sold my car", "it was sold on November 10", "how do I cancel", "thanks",
+        "is my rental covered?",
+        "yes",
+        *SMITH_JONES,
+        "what plan do I have",
+        "is my rental covered?",
+        "I sold my car",
+        "it was sold on November 10",
+        "how do I cancel",
+        "thanks",
     ],
     "form stopped, offer declined, GAP claim": [
-        "when does my contract end", "Sampleton", "stop", "is there a deductible", "no thanks",
-        "start a GAP claim", *SMITH_JONES, "yes", "thank you",
+        "when does my contract end",
+        "Sampleton",
+        "stop",
+        "is there a deductible",
+        "no thanks",
+        "start a GAP claim",
+        *SMITH_JONES,
+        "yes",
+        "thank you",
     ],
 }
 SKIPPED_ACTIONS = {"action_listen", "action_session_start"}
 
 
-def say(rasa_url: str, sender: str, text: str) -> List[Dict]:
+def say(rasa_url: str, sender: str, text: str) -> list[dict]:
     body = json.dumps({"sender": sender, "message": text}).encode()
     request = urllib.request.Request(
         f"{rasa_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
@@ -52,11 +63,12 @@ def say(rasa_url: str, sender: str, text: str) -> List[Dict]:
         return json.loads(response.read())
 
 
-def dialogue(tracker_db: str, sender: str) -> Tuple[List[str], int]:
+def dialogue(tracker_db: str, sender: str) -> tuple[list[str], int]:
     """The conversation's intents and actions, in order, and its number of sessions."""
     with closing(sqlite3.connect(tracker_db)) as conn:
         rows = conn.execute(
-            "SELECT type_name, intent_name, action_name FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+            "SELECT type_name, intent_name, action_name FROM events WHERE sender_id = ? ORDER BY id",
+            (sender,),
         ).fetchall()
     steps = [
         f"{kind}:{intent or action}"
@@ -67,7 +79,7 @@ def dialogue(tracker_db: str, sender: str) -> Tuple[List[str], int]:
 
 
 @pytest.fixture(scope="module")
-def compacting(tmp_path_factory: pytest.TempPathFactory, stack: Any) -> Iterator[Dict[str, str]]:
+def compacting(tmp_path_factory: pytest.TempPathFactory, stack: Any) -> Iterator[dict[str, str]]:
     tmp = tmp_path_factory.mktemp("compaction")
     env = dict(stack.env)
     env.update(PORTS)
@@ -79,8 +91,11 @@ def compacting(tmp_path_factory: pytest.TempPathFactory, stack: Any) -> Iterator
     )
     rasa_url = f"http://127.0.0.1:{PORTS['RASA_PORT']}"
     launcher = topology.Process(
-        "compacting launcher", [sys.executable, "-m", "bot.launcher", "--model", str(current_model())],
-        env, f"{rasa_url}/", tmp / "launcher.log",
+        "compacting launcher",
+        [sys.executable, "-m", "bot.ops.launcher", "--model", str(current_model())],
+        env,
+        f"{rasa_url}/",
+        tmp / "launcher.log",
     )
     launcher.start()
     try:
@@ -92,7 +107,7 @@ def compacting(tmp_path_factory: pytest.TempPathFactory, stack: Any) -> Iterator
 
 @pytest.mark.parametrize("name", sorted(CONVERSATIONS))
 def test_compacted_conversation_takes_the_same_actions(
-    stack: Any, compacting: Dict[str, str], name: str
+    stack: Any, compacting: dict[str, str], name: str
 ) -> None:
     sender = f"compaction-{uuid.uuid4().hex}"
     for text in CONVERSATIONS[name]:

@@ -11,6 +11,7 @@ completed after MESSAGE_TIMEOUT_SECONDS are printed (`pytest -s`). The REST
 channel's per-sender rate limit (RATE_LIMIT_MESSAGES, 30 a minute) is not
 reached: each sender sends 10 messages, one after the other.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,11 +20,10 @@ import statistics
 import time
 import urllib.request
 import uuid
-from typing import Dict, List, Tuple
 
 import aiohttp
 
-from bot.messages import render
+from bot.content.messages import render
 
 CONVERSATIONS = 200
 TOTAL_TIMEOUT_SECONDS = 600  # the whole run; measured 101-198 s on 2 shared cores
@@ -32,7 +32,7 @@ TURN_TIMEOUT_SECONDS = 120
 # (message, text only its answer contains). The transfer question goes last:
 # its answer asks a follow-up question (the sale date).
 # Phrases, not phone numbers: the guard's notices list phone numbers too.
-TURNS: List[Tuple[str, str]] = [
+TURNS: list[tuple[str, str]] = [
     ("hello", "How can I help?"),
     ("is a rental covered while my car's in the shop?", "Basic Guard doesn't include rental reimbursement"),
     ("can I get repairs done in Canada?", "U.S. or Canada"),
@@ -44,14 +44,14 @@ TURNS: List[Tuple[str, str]] = [
     ("are you a real person?", "virtual assistant"),
     ("I sold my car, how do i transfer my contract", "within 30 days"),
 ]
-# bot/server/guard.py's notices: an over-limit sender, or no full answer in time.
+# bot/rasa_server/guard.py's notices: an over-limit sender, or no full answer in time.
 RATE_LIMITED = render("rate_limited")["text"]
 DEGRADED = render("system_unavailable")["text"]
 
 
 async def _conversation(
     session: aiohttp.ClientSession, url: str, sender: str
-) -> List[Tuple[int, str, float]]:
+) -> list[tuple[int, str, float]]:
     """(HTTP status, reply text, seconds) for each turn, in order."""
     out = []
     for message, _ in TURNS:
@@ -67,7 +67,7 @@ async def _conversation(
     return out
 
 
-async def _load(url: str, senders: List[str]) -> List[List[Tuple[int, str, float]]]:
+async def _load(url: str, senders: list[str]) -> list[list[tuple[int, str, float]]]:
     connector = aiohttp.TCPConnector(limit=len(senders))  # truly simultaneous: one connection each
     timeout = aiohttp.ClientTimeout(total=TURN_TIMEOUT_SECONDS)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
@@ -77,7 +77,7 @@ async def _load(url: str, senders: List[str]) -> List[List[Tuple[int, str, float
         )
 
 
-def degraded_by_reason(rasa_url: str) -> Dict[str, float]:
+def degraded_by_reason(rasa_url: str) -> dict[str, float]:
     """The guard's degraded-reply counters for REST, by reason (Prometheus text)."""
     with urllib.request.urlopen(f"{rasa_url}/webhooks/metrics/", timeout=10) as resp:
         text = resp.read().decode()
@@ -100,7 +100,7 @@ def test_200_simultaneous_conversations_of_10_turns(stack) -> None:
     degraded = {r: after[r] - before.get(r, 0) for r in after if after[r] > before.get(r, 0)}
 
     latencies = sorted(seconds for conv in results for _, _, seconds in conv)
-    summary: Dict[str, float] = {
+    summary: dict[str, float] = {
         "turns": len(latencies),
         "total_s": round(elapsed, 1),
         "turns_per_s": round(len(latencies) / elapsed, 1),
@@ -110,8 +110,12 @@ def test_200_simultaneous_conversations_of_10_turns(stack) -> None:
     }
     print(f"\nconcurrency: {summary}")
 
-    problems: Dict[str, List[str]] = {
-        "unanswered": [], "rate limited": [], "wrong answer": [], "crossed": [], "degraded": []
+    problems: dict[str, list[str]] = {
+        "unanswered": [],
+        "rate limited": [],
+        "wrong answer": [],
+        "crossed": [],
+        "degraded": [],
     }
     for sender, conv in zip(senders, results):
         assert len(conv) == len(TURNS)

@@ -1,6 +1,7 @@
 """Graceful failure against a real Rasa server: the action server down, slow,
 or without its database, then back — the customer always gets a useful reply
 with the phone numbers, and service recovers without restarting Rasa."""
+
 from __future__ import annotations
 
 import json
@@ -12,13 +13,14 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, List
 
 import pytest
 
-from bot.contacts import contacts
-from bot.health import current_model, responds
+from bot.content.contacts import contacts
+from bot.ops.health import responds
+from bot.ops.model import current_model
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PORT, ACTION_PORT = 17005, 17055
@@ -54,7 +56,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, str]:
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     tmp = tmp_path_factory.mktemp("failures")
     e = dict(os.environ)
     e.update(
@@ -73,12 +75,26 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def rasa(env: Dict[str, str]) -> Iterator[str]:
+def rasa(env: dict[str, str]) -> Iterator[str]:
     model = current_model()
     proc = subprocess.Popen(
-        [str(ROOT / ".venv/bin/rasa"), "run", "--model", str(model), "--endpoints", "endpoints.yml",
-         "--credentials", "credentials.yml", "--port", str(RASA_PORT)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            str(ROOT / ".venv/bin/rasa"),
+            "run",
+            "--model",
+            str(model),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+            "--port",
+            str(RASA_PORT),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 300
     while not responds(f"http://127.0.0.1:{RASA_PORT}/"):
@@ -88,21 +104,24 @@ def rasa(env: Dict[str, str]) -> Iterator[str]:
     _stop(proc)
 
 
-def say(url: str, sender: str, text: str) -> List[Dict]:
+def say(url: str, sender: str, text: str) -> list[dict]:
     req = urllib.request.Request(url, data=json.dumps({"sender": sender, "message": text}).encode())
     with urllib.request.urlopen(req, timeout=90) as resp:
         assert resp.status == 200
         return json.loads(resp.read())
 
 
-def joined(replies: List[Dict]) -> str:
+def joined(replies: list[dict]) -> str:
     return "\n".join(r.get("text", "") for r in replies)
 
 
-def action_server(env: Dict[str, str], **overrides: str) -> subprocess.Popen:
+def action_server(env: dict[str, str], **overrides: str) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.server.action_server", "--port", str(ACTION_PORT)],
-        cwd=ROOT, env={**env, **overrides}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "bot.rasa_server.action_server", "--port", str(ACTION_PORT)],
+        cwd=ROOT,
+        env={**env, **overrides},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     deadline = time.monotonic() + 60
@@ -112,7 +131,7 @@ def action_server(env: Dict[str, str], **overrides: str) -> subprocess.Popen:
     return proc
 
 
-def test_failures_and_recovery(rasa: str, env: Dict[str, str]) -> None:
+def test_failures_and_recovery(rasa: str, env: dict[str, str]) -> None:
     sender = f"fail-{uuid.uuid4().hex}"
     # 1. Action server down: a form cannot start, but the customer is told what to do.
     reply = joined(say(rasa, sender, "what plan do I have?"))

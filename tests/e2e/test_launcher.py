@@ -1,5 +1,6 @@
 """`make run`'s launcher: starts everything, prints the URLs, and on SIGTERM
 stops every child and frees the ports (no orphans)."""
+
 from __future__ import annotations
 
 import os
@@ -10,7 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from bot.health import current_model, responds
+from bot.ops.health import responds
+from bot.ops.model import current_model
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTS = {"RASA_PORT": "19005", "ACTION_PORT": "19055", "WEB_PORT": "19080"}
@@ -37,7 +39,8 @@ def descendants(pid: int) -> list:
 
 def test_launcher_starts_prints_urls_and_stops_cleanly(tmp_path: Path) -> None:
     env = {
-        **os.environ, **PORTS,
+        **os.environ,
+        **PORTS,
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
         "TRACKER_DB": str(tmp_path / "t.db"),
@@ -45,13 +48,19 @@ def test_launcher_starts_prints_urls_and_stops_cleanly(tmp_path: Path) -> None:
     }
     log = open(tmp_path / "launcher.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.launcher", "--model", str(current_model())],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [sys.executable, "-m", "bot.ops.launcher", "--model", str(current_model())],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 300
         while "Press Ctrl-C to stop." not in (tmp_path / "launcher.log").read_text():
-            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "launcher.log").read_text()[-3000:]
+            assert proc.poll() is None and time.monotonic() < deadline, (
+                tmp_path / "launcher.log"
+            ).read_text()[-3000:]
             time.sleep(1)
         printed = (tmp_path / "launcher.log").read_text()
         for port in PORTS.values():

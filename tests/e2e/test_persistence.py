@@ -10,6 +10,7 @@ tracker store and contracts DB, Redis lock store; scripts/services.sh starts
 them). Both configurations run side by side on their own ports (16005-6,
 16055-6, 16080-1) with throwaway databases, beside the shared `stack` fixture.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,22 +19,20 @@ import sqlite3
 import sys
 import urllib.request
 import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional
 
 import psycopg2
 import pytest
 import redis
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bot.health import current_model, responds  # noqa: E402
-from scripts import topology  # noqa: E402
+from bot.ops import topology
+from bot.ops.health import responds
+from bot.ops.model import current_model
+from bot.settings import ROOT
 
 TODAY = "2026-11-24"
 # Own ports per configuration, so both run at once (two Rasa servers load in
@@ -59,11 +58,11 @@ def say(rasa_url: str, sender: str, text: str) -> str:
     )
     with urllib.request.urlopen(req, timeout=60) as resp:
         assert resp.status == 200
-        replies: List[Dict] = json.loads(resp.read())
+        replies: list[dict] = json.loads(resp.read())
     return "\n".join(r.get("text", "") for r in replies)
 
 
-def pid_listening(port: int) -> Optional[int]:
+def pid_listening(port: int) -> int | None:
     """PID of the process listening on TCP ``port`` (from /proc), or None."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
@@ -95,16 +94,16 @@ class Run:
     """One configuration's product (`make run`'s launcher) and what it said."""
 
     name: str
-    env: Dict[str, str]
+    env: dict[str, str]
     log_dir: Path
-    replies: Dict[str, str] = field(default_factory=dict)
-    pids: List[Dict[str, Optional[int]]] = field(default_factory=list)
-    claims: List[Dict] = field(default_factory=list)
-    stored: List[str] = field(default_factory=list)  # user messages in the configured tracker store
-    launcher: Optional[topology.Process] = None
+    replies: dict[str, str] = field(default_factory=dict)
+    pids: list[dict[str, int | None]] = field(default_factory=list)
+    claims: list[dict] = field(default_factory=list)
+    stored: list[str] = field(default_factory=list)  # user messages in the configured tracker store
+    launcher: topology.Process | None = None
 
     @property
-    def ports(self) -> Dict[str, str]:
+    def ports(self) -> dict[str, str]:
         return PORTS[self.name]
 
     @property
@@ -113,8 +112,11 @@ class Run:
 
     def start(self, model: str) -> None:
         self.launcher = topology.Process(
-            f"{self.name} launcher", [sys.executable, "-m", "bot.launcher", "--model", model],
-            self.env, f"{self.rasa}/", self.log_dir / f"{self.name}-{len(self.pids) + 1}.log",
+            f"{self.name} launcher",
+            [sys.executable, "-m", "bot.ops.launcher", "--model", model],
+            self.env,
+            f"{self.rasa}/",
+            self.log_dir / f"{self.name}-{len(self.pids) + 1}.log",
         )
         self.launcher.start()
 
@@ -132,7 +134,7 @@ class Run:
             assert pid_listening(int(port)) is None, f"port {port} still in use after stop"
 
 
-def _environment(name: str, tmp: Path, services: Optional[Dict[str, str]], dbs: List[str]) -> Dict[str, str]:
+def _environment(name: str, tmp: Path, services: dict[str, str] | None, dbs: list[str]) -> dict[str, str]:
     env = dict(os.environ)
     env.update(PORTS[name])
     env.update(
@@ -157,7 +159,7 @@ def _environment(name: str, tmp: Path, services: Optional[Dict[str, str]], dbs: 
     return topology.production_env(services, trackers, contracts, env)
 
 
-def stored_user_messages(run: Run, services: Dict[str, str], sender: str) -> List[str]:
+def stored_user_messages(run: Run, services: dict[str, str], sender: str) -> list[str]:
     """The sender's user messages, in order, read straight from the configured tracker store."""
     query = "SELECT data FROM events WHERE sender_id = {} AND type_name = 'user' ORDER BY id"
     if run.name == "embedded":
@@ -171,7 +173,7 @@ def stored_user_messages(run: Run, services: Dict[str, str], sender: str) -> Lis
     return [json.loads(data)["text"] for (data,) in rows]
 
 
-def redis_lock_reads(services: Dict[str, str]) -> int:
+def redis_lock_reads(services: dict[str, str]) -> int:
     """GET commands Redis has served (the lock store reads the lock on every message)."""
     client = redis.Redis(
         host=services["REDIS_HOST"], port=int(services["REDIS_PORT"]), password=services["REDIS_PASSWORD"]
@@ -182,18 +184,18 @@ def redis_lock_reads(services: Dict[str, str]) -> int:
         client.close()
 
 
-def _both(runs: List[Run], step: Callable[[Run], None]) -> None:
+def _both(runs: list[Run], step: Callable[[Run], None]) -> None:
     with ThreadPoolExecutor(len(runs)) as pool:
         for future in [pool.submit(step, run) for run in runs]:
             future.result()
 
 
 @pytest.fixture(scope="module")
-def restarted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, Run]]:
+def restarted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
     """Both configurations: talk, stop everything, start again, talk on."""
     tmp = tmp_path_factory.mktemp("persistence")
     services = topology.start_services()
-    dbs: List[str] = []
+    dbs: list[str] = []
     model = model_path()
     runs = [
         Run("embedded", _environment("embedded", tmp, None, dbs), tmp),
@@ -241,14 +243,14 @@ CONFIGURATIONS = ["embedded", "production"]
 
 
 @pytest.mark.parametrize("name", CONFIGURATIONS)
-def test_the_rasa_and_action_servers_really_restarted(restarted: Dict[str, Run], name: str) -> None:
+def test_the_rasa_and_action_servers_really_restarted(restarted: dict[str, Run], name: str) -> None:
     before, after = restarted[name].pids
     for port in ("RASA_PORT", "ACTION_PORT"):
         assert before[port] and after[port] and before[port] != after[port], (port, before, after)
 
 
 @pytest.mark.parametrize("name", CONFIGURATIONS)
-def test_gap_claim_form_continues_at_the_same_question(restarted: Dict[str, Run], name: str) -> None:
+def test_gap_claim_form_continues_at_the_same_question(restarted: dict[str, Run], name: str) -> None:
     replies = restarted[name].replies
     assert "what's the last name on the contract?" in replies["start"]
     assert "What's the ZIP code on your contract?" in replies["last_name"]
@@ -261,19 +263,19 @@ def test_gap_claim_form_continues_at_the_same_question(restarted: Dict[str, Run]
 
 
 @pytest.mark.parametrize("name", CONFIGURATIONS)
-def test_the_claim_is_created_once(restarted: Dict[str, Run], name: str) -> None:
+def test_the_claim_is_created_once(restarted: dict[str, Run], name: str) -> None:
     run = restarted[name]
     reference = run.replies["yes"].split("Reference: ")[1].split(".")[0]
     assert [(c["reference"], c["contract_number"]) for c in run.claims] == [(reference, SMITH_JONES[3])]
 
 
 @pytest.mark.parametrize("name", CONFIGURATIONS)
-def test_the_conversation_is_in_the_configured_tracker_store(restarted: Dict[str, Run], name: str) -> None:
+def test_the_conversation_is_in_the_configured_tracker_store(restarted: dict[str, Run], name: str) -> None:
     last_name, zip_code, vin, _ = SMITH_JONES
     assert restarted[name].stored == ["start my GAP claim", last_name, zip_code, vin, "yes"]
 
 
-def test_production_configuration_uses_postgresql_and_redis(restarted: Dict[str, Run]) -> None:
+def test_production_configuration_uses_postgresql_and_redis(restarted: dict[str, Run]) -> None:
     run = restarted["production"]
     assert run.env["RASA_ENDPOINTS"] == "deploy/endpoints.production.yml"
     assert not Path(run.env["TRACKER_DB"]).exists(), "Rasa fell back to the SQLite tracker store"

@@ -1,25 +1,25 @@
 """End-to-end: real replies over POST /webhooks/rest/webhook from the running stack,
 with contracts imported through the admin CLI."""
+
 from __future__ import annotations
 
 import json
 import re
 import subprocess
 import sys
-import uuid
 import urllib.request
+import uuid
 from pathlib import Path
-from typing import Dict, List
 
 import pytest
 
-from bot.contacts import contacts
+from bot.content.contacts import contacts
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONES = contacts()
 
 
-def say(stack, sender: str, text: str) -> List[Dict]:
+def say(stack, sender: str, text: str) -> list[dict]:
     body = json.dumps({"sender": sender, "message": text}).encode()
     req = urllib.request.Request(stack.rest_url, data=body, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=60) as resp:
@@ -27,7 +27,7 @@ def say(stack, sender: str, text: str) -> List[Dict]:
         return json.loads(resp.read())
 
 
-def text_of(replies: List[Dict]) -> str:
+def text_of(replies: list[dict]) -> str:
     return "\n".join(r.get("text", "") for r in replies)
 
 
@@ -39,7 +39,10 @@ def new_sender() -> str:
 def imported(stack) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "contracts", "import", "tests/e2e/fixtures/contracts.csv"],
-        cwd=ROOT, env=stack.env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=stack.env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "imported 3" in result.stdout
@@ -48,7 +51,10 @@ def imported(stack) -> None:
 @pytest.mark.parametrize(
     "question,expected",
     [
-        ("is a rental covered while my car's in the shop?", "Basic Guard doesn't include rental reimbursement"),
+        (
+            "is a rental covered while my car's in the shop?",
+            "Basic Guard doesn't include rental reimbursement",
+        ),
         ("how do I cancel and get my money back?", PHONES["cancel_phone"]),
         ("my car got totaled, what do I do now", PHONES["gap_phone"]),
         ("can I get repairs done in Canada?", "U.S. or Canada"),
@@ -72,7 +78,8 @@ def test_no_reply_is_empty_and_no_placeholder_leaks(stack) -> None:
 
 
 @pytest.mark.parametrize(
-    "message", ["I'm stuck on the highway, my car just died", "I need a tow truck right now", "flat tire and no spare"]
+    "message",
+    ["I'm stuck on the highway, my car just died", "I need a tow truck right now", "flat tire and no spare"],
 )
 def test_stranded_customer_gets_roadside_number_at_once(stack, message: str) -> None:
     replies = say(stack, new_sender(), message)
@@ -116,7 +123,11 @@ def test_gap_claim_end_to_end_and_idempotent(stack, imported) -> None:
 
     listed = subprocess.run(
         [sys.executable, "-m", "bot", "claims", "list", "--json"],
-        cwd=ROOT, env=stack.env, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     claims = [c for c in json.loads(listed.stdout) if c["reference"] == reference]
     assert len(claims) == 1
@@ -136,7 +147,9 @@ def test_personal_answers_after_verification(stack, imported) -> None:
     say(stack, sender, "66212-0042")
     reply = text_of(say(stack, sender, "2HGFC2F54LH512345"))
     assert "Basic Guard" in reply
-    assert "Basic Guard, so rental reimbursement isn't included" in text_of(say(stack, sender, "is a rental covered?"))
+    assert "Basic Guard, so rental reimbursement isn't included" in text_of(
+        say(stack, sender, "is a rental covered?")
+    )
     assert "purchased in Kansas" in text_of(say(stack, sender, "what about trip interruption?"))
     assert "$250.00" in text_of(say(stack, sender, "how much is my deductible?"))
     refund = text_of(say(stack, sender, "if I cancel will I get a refund?"))

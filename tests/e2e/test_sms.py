@@ -1,19 +1,19 @@
 """The SMS webhook on the running Rasa server, signed as Twilio signs."""
+
 from __future__ import annotations
 
 import itertools
 import xml.etree.ElementTree as ET
-from typing import Dict, List, Optional
 
 import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
-from bot.channels.sms_messages import render
-from bot.channels.sms_text import MAX_INBOUND_CHARS, MAX_MESSAGE_CHARS, gsm_friendly
-from bot.contacts import contacts
-from bot.faq import load_responses, response_text
-from bot.topics import BY_INTENT
+from bot.content.contacts import contacts
+from bot.content.faq import load_responses, response_text
+from bot.content.messages import sms_text as render
+from bot.content.topics import BY_INTENT
+from bot.sms.text import MAX_INBOUND_CHARS, MAX_MESSAGE_CHARS, gsm_friendly
 
 _numbers = itertools.count(100)
 
@@ -29,7 +29,7 @@ class Sms:
         self.url = stack.rasa_url + "/webhooks/sms/webhook"
         self.validator = RequestValidator(stack.env["TWILIO_AUTH_TOKEN"])
 
-    def post(self, fields: Dict[str, str], signature: Optional[str] = "sign", **kwargs) -> requests.Response:
+    def post(self, fields: dict[str, str], signature: str | None = "sign", **kwargs) -> requests.Response:
         headers = dict(kwargs.pop("headers", {}))
         if signature == "sign":
             signature = self.validator.compute_signature(self.url, fields)
@@ -37,10 +37,16 @@ class Sms:
             headers["X-Twilio-Signature"] = signature
         return requests.post(self.url, data=kwargs.pop("data", fields), headers=headers, timeout=60, **kwargs)
 
-    def text(self, phone: str, body: str) -> List[str]:
+    def text(self, phone: str, body: str) -> list[str]:
         """Send ``body`` from ``phone``; the SMS bodies of the TwiML reply."""
-        fields = {"MessageSid": "SM" + "0" * 32, "From": phone, "To": "+15555550100",
-                  "Body": body, "NumMedia": "0", "FromCity": ""}
+        fields = {
+            "MessageSid": "SM" + "0" * 32,
+            "From": phone,
+            "To": "+15555550100",
+            "Body": body,
+            "NumMedia": "0",
+            "FromCity": "",
+        }
         response = self.post(fields)
         assert response.status_code == 200, response.text
         assert response.headers["Content-Type"].startswith("text/xml")
@@ -56,7 +62,9 @@ def sms(stack) -> Sms:
 
 def _sms_answer(intent: str) -> str:
     """What the bot says for ``intent`` on SMS: its `channel: sms` variant, if it has one."""
-    return gsm_friendly(response_text(load_responses(), BY_INTENT[intent].response, contacts(), channel="sms"))
+    return gsm_friendly(
+        response_text(load_responses(), BY_INTENT[intent].response, contacts(), channel="sms")
+    )
 
 
 def test_a_signed_message_gets_the_bots_answer_as_twiml(sms: Sms, phone: str):
@@ -105,7 +113,9 @@ def test_an_empty_or_picture_only_message_gets_a_friendly_answer(sms: Sms, phone
 
 
 def test_a_huge_message_is_declined_politely(sms: Sms, phone: str):
-    assert sms.text(phone, "x" * 100_000) == [gsm_friendly(render("too_long", max_chars=str(MAX_INBOUND_CHARS)))]
+    assert sms.text(phone, "x" * 100_000) == [
+        gsm_friendly(render("too_long", max_chars=str(MAX_INBOUND_CHARS)))
+    ]
 
 
 @pytest.mark.parametrize(

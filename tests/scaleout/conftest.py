@@ -6,26 +6,21 @@ starts them, installing them first if needed) with throwaway databases.
   tracker database, one contracts database and Redis.
 - ``db`` / ``demo_db``: override the SQLite fixtures of tests/conftest.py with
   a fresh migrated PostgreSQL database per test, so the contracts-DB tests of
-  tests/bot/ can be run again here against PostgreSQL.
+  tests/data/ can be run again here against PostgreSQL.
 """
+
 from __future__ import annotations
 
-import sys
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Dict, Iterator, List
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bot.db.engine import reset_engine_cache  # noqa: E402
-from bot.health import current_model  # noqa: E402
-from bot.db.migrate import upgrade  # noqa: E402
-from scripts import topology  # noqa: E402
+from bot.data.engine import reset_engine_cache
+from bot.data.migrate import upgrade
+from bot.ops import topology
+from bot.ops.model import current_model
 
 TODAY = "2026-11-24"
 RASA_PORTS = (17005, 17006)
@@ -37,15 +32,15 @@ def _name(kind: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def services() -> Dict[str, str]:
+def services() -> dict[str, str]:
     """PostgreSQL + Redis running (started here if they are not); their settings."""
     return topology.start_services()
 
 
 @dataclass(frozen=True)
 class Cluster:
-    rest_urls: List[str]
-    env: Dict[str, str]  # production environment: DATABASE_URL etc. for `python -m bot`
+    rest_urls: list[str]
+    env: dict[str, str]  # production environment: DATABASE_URL etc. for `python -m bot`
     tracker_url: str
 
     def cli(self, *args: str) -> str:
@@ -53,7 +48,7 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")  # two Rasa processes (~2.2 GB): only while test_replicas runs
-def cluster(services: Dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def cluster(services: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     model = current_model()
     if not model.exists():
         pytest.fail(f"no trained model at {model}: run `make train` (make test does)")
@@ -76,7 +71,7 @@ def cluster(services: Dict[str, str], tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(scope="session")
-def pg_template(services: Dict[str, str]) -> Iterator[str]:
+def pg_template(services: dict[str, str]) -> Iterator[str]:
     """A migrated, empty database that each test's database is copied from."""
     name = _name("repo_template")
     url = topology.create_database(services, name)
@@ -92,7 +87,7 @@ def pg_template(services: Dict[str, str]) -> Iterator[str]:
 @pytest.fixture
 def db(
     isolated_database_url: str,  # tests/conftest.py's autouse fixture runs first; we replace its URL
-    services: Dict[str, str],
+    services: dict[str, str],
     pg_template: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[str]:

@@ -5,20 +5,21 @@ Fixture ``cluster`` (conftest.py) starts the topology on throwaway databases.
 Claims are checked with the admin CLI against the shared contracts database,
 turn order with the shared tracker store.
 """
+
 from __future__ import annotations
 
 import json
 import threading
 import urllib.request
 import uuid
-from typing import Dict, List, Sequence, Tuple
+from collections.abc import Sequence
 
 import psycopg2
 import pytest
 
-Step = Tuple[str, str]  # (customer message, text the reply must contain)
+Step = tuple[str, str]  # (customer message, text the reply must contain)
 
-# The form's questions (bot/messages.yml), distinctive enough that a re-asked
+# The form's questions (bot/content/messages.yml), distinctive enough that a re-asked
 # question cannot pass for the next one.
 ASK_LAST_NAME = "what's the last name on the contract?"
 ASK_ZIP = "What's the ZIP code on your contract?"
@@ -30,12 +31,12 @@ def say(url: str, sender: str, text: str) -> str:
     req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=60) as resp:
         assert resp.status == 200
-        replies: List[Dict] = json.loads(resp.read())
+        replies: list[dict] = json.loads(resp.read())
     assert replies, f"no reply to {text!r}"
     return "\n".join(r.get("text", "") for r in replies)
 
 
-def form_steps(last_name: str, zip_code: str, vin: str) -> List[Step]:
+def form_steps(last_name: str, zip_code: str, vin: str) -> list[Step]:
     """The GAP claim form up to (not including) the confirmation."""
     return [
         ("start my GAP claim", ASK_LAST_NAME),
@@ -45,7 +46,7 @@ def form_steps(last_name: str, zip_code: str, vin: str) -> List[Step]:
     ]
 
 
-def converse(urls: Sequence[str], sender: str, steps: Sequence[Step]) -> List[str]:
+def converse(urls: Sequence[str], sender: str, steps: Sequence[Step]) -> list[str]:
     """Send each step to urls[i % len(urls)]; every reply must contain its expected text."""
     replies = []
     for i, (message, expected) in enumerate(steps):
@@ -55,11 +56,13 @@ def converse(urls: Sequence[str], sender: str, steps: Sequence[Step]) -> List[st
     return replies
 
 
-def claims_for(cluster, contract: str) -> List[Dict]:
-    return [c for c in json.loads(cluster.cli("claims", "list", "--json")) if c["contract_number"] == contract]
+def claims_for(cluster, contract: str) -> list[dict]:
+    return [
+        c for c in json.loads(cluster.cli("claims", "list", "--json")) if c["contract_number"] == contract
+    ]
 
 
-def tracker_events(cluster, sender: str) -> List[Tuple[str, str]]:
+def tracker_events(cluster, sender: str) -> list[tuple[str, str]]:
     """(type, user text or action name) of the stored events, in storage order."""
     with psycopg2.connect(cluster.tracker_url) as conn, conn.cursor() as cur:
         cur.execute(
@@ -102,11 +105,11 @@ def test_alternating_replicas_give_the_one_server_conversation(cluster) -> None:
     assert [c["reference"] for c in claims_for(cluster, "APP-100103")] == [reference]
 
 
-def _confirm_at_once(targets: Sequence[Tuple[str, str]]) -> List[str]:
+def _confirm_at_once(targets: Sequence[tuple[str, str]]) -> list[str]:
     """Send "yes" for each (url, sender) at the same moment; the replies, in order."""
     barrier = threading.Barrier(len(targets))
-    replies: List[str] = [""] * len(targets)
-    errors: List[BaseException] = []
+    replies: list[str] = [""] * len(targets)
+    errors: list[BaseException] = []
 
     def confirm(i: int, url: str, sender: str) -> None:
         try:

@@ -1,4 +1,4 @@
-"""The contracts-DB tests of tests/bot/ again, against PostgreSQL.
+"""The contracts-DB tests of tests/data/ again, against PostgreSQL.
 
 Production keeps contracts and GAP claims in PostgreSQL (DATABASE_URL), where
 concurrent writers are not serialised the way SQLite's BEGIN IMMEDIATE
@@ -8,22 +8,20 @@ a fresh migrated PostgreSQL database, so the same test functions exercise the
 PostgreSQL path. Only the SQLite-specific WAL check is replaced by its
 PostgreSQL counterpart below.
 """
+
 from __future__ import annotations
 
 import threading
 from datetime import date
-from typing import List, Tuple
 
 from sqlalchemy import inspect, text
 
-from bot import services
-from bot.db import repository
-from bot.db.engine import get_engine, session_scope
-from bot.db.migrate import upgrade
-from bot.services import ClaimView
-
-import tests.bot.test_db_repository as repository_tests
-import tests.bot.test_services as services_tests
+import tests.data.test_repository as repository_tests
+import tests.data.test_services as services_tests
+from bot.data import repository, services
+from bot.data.engine import get_engine, session_scope
+from bot.data.migrate import upgrade
+from bot.data.services import ClaimView
 
 SQLITE_ONLY = {"test_upgrade_is_idempotent_and_uses_wal"}
 
@@ -58,8 +56,8 @@ def test_many_threads_many_contracts_one_claim_each(demo_db):
     per_contract = 8
     workers = [number for number in GAP_CONTRACTS for _ in range(per_contract)]
     barrier = threading.Barrier(len(workers))
-    results: List[Tuple[str, ClaimView, bool]] = []
-    errors: List[BaseException] = []
+    results: list[tuple[str, ClaimView, bool]] = []
+    errors: list[BaseException] = []
     lock = threading.Lock()
 
     def worker(number: str) -> None:

@@ -1,15 +1,17 @@
 """The web app in process (aiohttp's test client): routes, headers, errors."""
+
 import asyncio
 import json
 import re
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.faq import build_faq, faq_document, json_ld
+from bot.content.faq import build_faq, faq_document, json_ld
 from bot.web import __main__ as web_main
 from bot.web import app as web_app
 from bot.web.app import MissingAsset, Settings, create_app
@@ -99,7 +101,9 @@ def test_structured_data_cannot_close_its_script_element():
 
 def test_rasa_url_setting():
     assert Settings.from_env({}).rasa_url == "http://localhost:5005"
-    assert Settings.from_env({"RASA_URL": "https://chat.example.test/"}).rasa_url == "https://chat.example.test"
+    assert (
+        Settings.from_env({"RASA_URL": "https://chat.example.test/"}).rasa_url == "https://chat.example.test"
+    )
 
 
 @pytest.mark.parametrize(

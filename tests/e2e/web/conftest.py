@@ -1,14 +1,15 @@
 """Browser fixtures for the widget and FAQ tests (the stack comes from ../conftest.py)."""
+
 from __future__ import annotations
 
 import time
 import urllib.request
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from bot.web.browser import launch
+from tests.support.browser import launch
 
 
 # Module scope: Playwright's sync API keeps an event loop running in the main

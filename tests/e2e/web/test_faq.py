@@ -1,17 +1,18 @@
 """The Help Center FAQ page and embed in Chromium, against the running stack."""
+
 from __future__ import annotations
 
 import json
 import re
 import urllib.request
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from bot.contacts import contacts
-from bot.faq import build_faq, faq_document, json_ld
-from bot.web.browser import Chat
+from bot.content.contacts import contacts
+from bot.content.faq import build_faq, faq_document, json_ld
+from tests.support.browser import Chat
 
 
 @pytest.fixture
@@ -47,8 +48,9 @@ def test_the_faq_page_renders_every_entry_and_its_structured_data(stack, page: P
 
 def _matches(entry: dict, query: str, with_keywords: bool = True) -> bool:
     """The search's promise: every word of the query is in the entry's text."""
-    text = " ".join([entry["category"], entry["question"], entry["answer"]]
-                    + (entry["keywords"] if with_keywords else [])).lower()
+    text = " ".join(
+        [entry["category"], entry["question"], entry["answer"]] + (entry["keywords"] if with_keywords else [])
+    ).lower()
     return all(word in text for word in query.lower().split())
 
 
@@ -60,9 +62,7 @@ def test_search_filters_by_question_answer_and_keywords(stack, page: Page, web_u
     expect(visible).to_have_count(len(entries))
 
     # A phrasing found only among an entry's keywords (its training examples).
-    keyword_query = next(
-        k for e in entries for k in e["keywords"] if not _matches(e, k, with_keywords=False)
-    )
+    keyword_query = next(k for e in entries for k in e["keywords"] if not _matches(e, k, with_keywords=False))
     for query in (keyword_query, "rental", "refund"):
         search.fill(query)
         expected = [e["question"] for e in entries if _matches(e, query)]
@@ -105,7 +105,9 @@ def test_the_faq_page_can_be_shown_in_an_iframe(browser: Browser, web_url: str):
     page = context.new_page()
     try:
         page.goto(host + "/health")  # any page on the other origin
-        page.set_content(f'<iframe title="Help Center" src="{web_url}/faq" width="800" height="600"></iframe>')
+        page.set_content(
+            f'<iframe title="Help Center" src="{web_url}/faq" width="800" height="600"></iframe>'
+        )
         frame = page.frame_locator("iframe")
         expect(frame.locator(".ally-faq-question")).to_have_count(len(build_faq()))
     finally:

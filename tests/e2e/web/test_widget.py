@@ -1,17 +1,18 @@
 """The chat widget in Chromium against the running assistant."""
+
 from __future__ import annotations
 
 import json
-from typing import Iterator, List
+from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from bot.contacts import contacts
-from bot.faq import load_responses, response_text
-from bot.topics import BY_INTENT
-from bot.web.browser import Chat
+from bot.content.contacts import contacts
+from bot.content.faq import load_responses, response_text
+from bot.content.topics import BY_INTENT
+from tests.support.browser import Chat
 
 BLOCKING_IMPACTS = {"serious", "critical"}
 
@@ -25,12 +26,15 @@ def page(browser: Browser, web_url: str) -> Iterator[Page]:
     context.close()
 
 
-def _socket_frames(page: Page) -> List[list]:
+def _socket_frames(page: Page) -> list[list]:
     """socket.io events the page sends, decoded, collected as they happen."""
-    sent: List[list] = []
+    sent: list[list] = []
 
     def on_socket(ws) -> None:
-        ws.on("framesent", lambda payload: sent.append(json.loads(payload[2:])) if str(payload).startswith("42") else None)
+        ws.on(
+            "framesent",
+            lambda payload: sent.append(json.loads(payload[2:])) if str(payload).startswith("42") else None,
+        )
 
     page.on("websocket", on_socket)
     return sent
@@ -103,13 +107,13 @@ def test_a_button_sends_its_payload_and_shows_its_title(page: Page):
 def test_messages_are_text_never_html(page: Page):
     chat = Chat(page)
     chat.open()
-    chat.ask("<img src=x onerror=\"document.body.dataset.pwned=1\"> <b>bold</b>")
+    chat.ask('<img src=x onerror="document.body.dataset.pwned=1"> <b>bold</b>')
     assert page.locator(".ally-aw-log img, .ally-aw-log b").count() == 0
     assert page.evaluate("document.body.dataset.pwned") is None
     assert chat.user_texts()[-1].startswith("<img src=x")
 
 
-def _serious_violations(page: Page) -> List[str]:
+def _serious_violations(page: Page) -> list[str]:
     results = Axe().run(page)
     return [
         f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"

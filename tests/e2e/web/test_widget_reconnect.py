@@ -6,20 +6,21 @@ bot_uttered) is stopped and started under the real widget.js served by the
 stack. The stand-in also serves the host page: Chromium only lets a page on
 a loopback address open sockets to one.
 """
+
 from __future__ import annotations
 
 import asyncio
 import re
 import socket
 import threading
-from typing import Iterator, List, Optional
+from collections.abc import Iterator
 
 import pytest
 import socketio
 from aiohttp import web
 from playwright.sync_api import Browser, Page, expect
 
-from bot.web.browser import Chat
+from tests.support.browser import Chat
 
 
 class StandInServer:
@@ -30,10 +31,10 @@ class StandInServer:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.session_requests: List[str] = []
+        self.session_requests: list[str] = []
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
-        self._runner: Optional[web.AppRunner] = None
+        self._runner: web.AppRunner | None = None
 
     def _app(self) -> web.Application:
         sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*")

@@ -1,1 +1,0 @@
-"""Custom Rasa input channels (SMS over a Twilio-style webhook)."""

@@ -1,0 +1,115 @@
+"""Reading identity answers typed in free text ("it's O'Connor", "zip 66044-1234")."""
+
+from __future__ import annotations
+
+import re
+
+_NAME_PREFIX = re.compile(
+    r"^\s*(?:(?:my\s+)?(?:last\s+|sur)?name(?:\s+is|'s|:)?|it'?s|it\s+is|this\s+is|i'?m|i\s+am|the\s+name\s+is)\s+",
+    re.IGNORECASE,
+)
+_NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’\-][^\W\d_]+)*$")
+_ZIP = re.compile(r"(?<!\d)(\d{5})(?:[\s-]?\d{4})?(?!\d)")
+MAX_NAME_WORDS = 5
+# Short replies that are never a surname ("yes" when asked for a last name).
+NOT_NAMES = {
+    "yes",
+    "yeah",
+    "yep",
+    "no",
+    "nope",
+    "nah",
+    "ok",
+    "okay",
+    "sure",
+    "thanks",
+    "thank you",
+    "thx",
+    "hi",
+    "hello",
+    "hey",
+    "why",
+    "what",
+    "huh",
+    "idk",
+    "none",
+    "n/a",
+    "na",
+}
+
+
+def clean_last_name(text: str) -> str | None:
+    """The name in an answer such as "my last name is O'Connor", or None."""
+    text = _NAME_PREFIX.sub("", text.strip()).strip(' .,!?;:"')
+    words = text.split()
+    if not words or len(words) > MAX_NAME_WORDS or len(text) > 60 or text.lower() in NOT_NAMES:
+        return None
+    if not all(_NAME_WORD.match(w) for w in words):
+        return None
+    return " ".join(words)
+
+
+# One-word replies that steer the conversation rather than answer it.
+CONTROL_WORDS = {
+    "stop",
+    "cancel",
+    "quit",
+    "exit",
+    "abort",
+    "nevermind",
+    "nvm",
+    "help",
+    "agent",
+    "human",
+    "representative",
+    "operator",
+    "bye",
+    "goodbye",
+    "menu",
+    "restart",
+    "start",
+}
+# Intents a surname is often mistaken for; other intents are questions or commands.
+NAME_LIKE_INTENTS = {"inform", "nlu_fallback", "greet", "thank", "affirm", "deny", "out_of_scope"}
+MAX_ANSWER_WORDS = 4
+
+
+def surname_answer(text: str, intent: str) -> str | None:
+    """The surname in a reply to "what's your last name?", or None.
+
+    NLU often misreads a rare surname ("Quimby" as *stop*), so a single word that
+    is not a control word counts as a name whatever the intent; longer replies
+    count only when the intent is one a name is usually mistaken for.
+    """
+    if "?" in text or text.lstrip().startswith("/"):
+        return None
+    name = clean_last_name(text)
+    if name is None or name.lower() in CONTROL_WORDS:
+        return None
+    words = name.split()
+    if len(words) == 1 or (intent in NAME_LIKE_INTENTS and len(words) <= MAX_ANSWER_WORDS):
+        return name
+    return None
+
+
+def name_candidates(name: str) -> list[str]:
+    """ "Maria de la Cruz" → the whole phrase, then "de la Cruz", "la Cruz", "Cruz"."""
+    words = name.split()
+    return [" ".join(words[i:]) for i in range(len(words))]
+
+
+def vin_candidate(text: str) -> str:
+    """The VIN in an answer: the longest word with digits, or the words with
+    digits joined when they make exactly 17 characters ("1HGCM 82633 A004352")."""
+    words = [re.sub(r"[^A-Za-z0-9]", "", w) for w in re.split(r"[\s,;:]+", text)]
+    with_digits = [w for w in words if any(ch.isdigit() for ch in w)]
+    if not with_digits:
+        return re.sub(r"[^A-Za-z0-9]", "", text).upper()
+    joined = "".join(with_digits)
+    best = joined if len(joined) == 17 else max(with_digits, key=len)
+    return best.upper()
+
+
+def zip_candidate(text: str) -> str | None:
+    match = _ZIP.search(text)
+    return match.group(1) if match else None

@@ -1,0 +1,153 @@
+"""The REST and socket.io channels, hardened: inputs checked, replies guaranteed.
+
+Registered in credentials.yml in place of Rasa's own `rest` and `socketio`
+(same names, so the URLs are unchanged).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.content.messages import render
+from bot.rasa_server import process as rasa_process
+from bot.rasa_server.guard import handle_safely
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2_000
+MAX_BODY_BYTES = 16_384
+# Conversation ids are opaque and unguessable (the widget uses random UUIDs).
+SENDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{7,127}$")
+SOCKET_SESSION_ID = re.compile(r"^[A-Za-z0-9-]{32,64}$")
+
+
+class BadRequest(Exception):
+    """A request we answer with a 4xx and a clear message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def clean_text(value: Any) -> str:
+    """A customer's message as text, or BadRequest."""
+    if not isinstance(value, str):
+        raise BadRequest(400, "'message' must be a string.")
+    text = value.replace("\x00", "").strip()
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise BadRequest(413, f"'message' is too long (at most {MAX_MESSAGE_CHARS} characters).")
+    return text
+
+
+def parse_rest_body(body: bytes) -> dict[str, str]:
+    """Validate a REST webhook body; returns sender and message."""
+    if len(body) > MAX_BODY_BYTES:
+        raise BadRequest(413, f"Request body too large (at most {MAX_BODY_BYTES} bytes).")
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest(
+            400, 'Send JSON like {"sender": "<conversation id>", "message": "<text>"}.'
+        ) from None
+    if not isinstance(data, dict):
+        raise BadRequest(400, 'Send a JSON object like {"sender": "...", "message": "..."}.')
+    sender = data.get("sender")
+    if not isinstance(sender, str) or not SENDER_ID.match(sender):
+        raise BadRequest(400, "'sender' must be 8-128 letters, digits or _.:@- characters.")
+    return {"sender": sender, "message": clean_text(data.get("message"))}
+
+
+class SafeRestInput(RestInput):
+    """POST /webhooks/rest/webhook, never a 5xx or an empty reply."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("safe_rest_webhook", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                data = parse_rest_body(request.body or b"")
+            except BadRequest as bad:
+                return response.json({"error": bad.message}, status=bad.status)
+            collector = CollectingOutputChannel()
+            if not data["message"]:
+                await collector.send_text_message(data["sender"], render("invalid_request")["text"])
+                return response.json(collector.messages)
+            message = UserMessage(data["message"], collector, data["sender"], input_channel=self.name())
+            await handle_safely(on_new_message, message)
+            return response.json(collector.messages)
+
+        return rasa_process.prepare(bp)
+
+
+class SafeSocketIOInput(SocketIOInput):
+    """Rasa's socket.io channel with origin checks, id checks and the guard."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = super().blueprint(on_new_message)
+        sio = self.sio
+        assert sio is not None
+        origins = os.environ.get("CORS_ORIGINS", "").split()
+        if origins:
+            sio.eio.cors_allowed_origins = origins
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: dict | None) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            session_id = (
+                requested
+                if isinstance(requested, str) and SOCKET_SESSION_ID.match(requested)
+                else uuid.uuid4().hex
+            )
+            if self.session_persistence:
+                sio.enter_room(sid, session_id)
+            await sio.emit("session_confirm", session_id, room=sid)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            session_id = data.get("session_id") if isinstance(data, dict) else None
+            if self.session_persistence:
+                if not isinstance(session_id, str) or not SOCKET_SESSION_ID.match(session_id):
+                    return  # no valid session: the widget always requests one first
+                sender_id = session_id
+            else:
+                sender_id = sid
+            try:
+                text = clean_text(data.get("message", ""))
+            except BadRequest as bad:
+                await output.send_text_message(sender_id, bad.message)
+                return
+            if not text:
+                await output.send_text_message(sender_id, render("invalid_request")["text"])
+                return
+            message = UserMessage(text, output, sender_id, input_channel=self.name())
+            await handle_safely(on_new_message, message)
+
+        return rasa_process.prepare(bp)

@@ -1,1 +1,0 @@
-"""Rasa-server plumbing: safe channels, failure watch, metrics, logging, action server."""

@@ -1,0 +1,249 @@
+"""SMS channel: Twilio's webhook in, a TwiML reply out (Rasa input channel "sms").
+
+Registered in credentials.yml as ``bot.sms.channel.SmsInput``; Twilio posts to
+``/webhooks/sms/webhook``. The reply goes back in the webhook's own response
+(TwiML), so there is no outbound API call and no Twilio account SID to manage.
+
+Settings come from the environment (a ``${VAR}`` in credentials.yml stops Rasa
+when the variable is unset, and the channel must instead fail closed):
+``TWILIO_AUTH_TOKEN`` (without it every request is refused), ``SMS_PUBLIC_URL``
+(the exact URL configured in Twilio, when a proxy terminates TLS) and
+``SMS_SENDER_KEY`` (the key that turns phone numbers into sender ids). Keys
+``auth_token``, ``public_url`` and ``sender_key`` under the credentials entry,
+when given, take precedence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import parse_qsl
+
+from multidict import MultiDict
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.content.messages import options_text, sms_text
+from bot.domain.identity import mask_phone
+from bot.rasa_server import process as rasa_process
+from bot.rasa_server.guard import guarded
+from bot.sms.options import Choice, OfferedChoices
+from bot.sms.security import sender_id, sender_key, signature_valid
+from bot.sms.text import (
+    MAX_INBOUND_CHARS,
+    Keyword,
+    gsm_friendly,
+    keyword,
+    neutralise_payload,
+    option_number,
+    split_message,
+    twiml,
+)
+
+log = logging.getLogger(__name__)
+# Twilio gives up on a webhook after 15 s: answer (at worst with the guard's notice) before that.
+SMS_REPLY_TIMEOUT_SECONDS = 12.0
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+# Twilio sends a few dozen fields; far more is not Twilio.
+MAX_FORM_FIELDS = 200
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+class OptOutStore(Protocol):
+    """Blocking opt-out storage keyed by sender id (called in a thread)."""
+
+    def is_opted_out(self, phone_hash: str) -> bool: ...
+
+    def set_opted_out(self, phone_hash: str, opted_out: bool) -> None: ...
+
+
+class DatabaseOptOuts:
+    """Opt-outs in the contracts database (table sms_opt_outs)."""
+
+    def is_opted_out(self, phone_hash: str) -> bool:
+        from bot.data.services import is_sms_opted_out
+
+        return is_sms_opted_out(phone_hash)
+
+    def set_opted_out(self, phone_hash: str, opted_out: bool) -> None:
+        from bot.data.services import set_sms_opt_out
+
+        set_sms_opt_out(phone_hash, opted_out)
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    auth_token: str
+    public_url: str  # "" means: the URL the request arrived at
+    sender_key: bytes
+
+    @classmethod
+    def load(cls, credentials: Mapping[str, Any], environ: Mapping[str, str]) -> SmsSettings:
+        def setting(key: str, env_var: str) -> str:
+            return str(credentials.get(key) or environ.get(env_var, "")).strip()
+
+        token = setting("auth_token", "TWILIO_AUTH_TOKEN")
+        return cls(
+            token,
+            setting("public_url", "SMS_PUBLIC_URL"),
+            sender_key(setting("sender_key", "SMS_SENDER_KEY"), token),
+        )
+
+
+@dataclass(frozen=True)
+class WebhookReply:
+    status: int
+    body: str
+    content_type: str = "text/xml"
+
+
+class SmsOutput(CollectingOutputChannel):
+    """Collects the bot's messages for the TwiML reply.
+
+    Named "sms" so that domain responses with ``channel: sms`` are chosen.
+    """
+
+    @classmethod
+    def name(cls) -> str:
+        return "sms"
+
+
+def _text(key: str, **variables: str) -> list[str]:
+    """One of the channel's own texts (sms_messages.yml), as SMS bodies."""
+    return [gsm_friendly(sms_text(key, **variables))]
+
+
+def _refuse(status: int, reason: str) -> WebhookReply:
+    log.warning("SMS webhook refused a request (%d): %s", status, reason)
+    return WebhookReply(status, reason + "\n", "text/plain")
+
+
+class SmsWebhook:
+    """One webhook request in, one reply out; no web framework involved."""
+
+    def __init__(
+        self,
+        settings: SmsSettings,
+        on_new_message: OnNewMessage,
+        choices: OfferedChoices,
+        opt_outs: OptOutStore,
+    ) -> None:
+        self.settings = settings
+        self.on_new_message = on_new_message
+        self.choices = choices
+        self.opt_outs = opt_outs
+        if not settings.auth_token:  # said once, at startup, not on every refusal
+            log.warning("TWILIO_AUTH_TOKEN is not set: the SMS channel refuses every request")
+
+    async def handle(self, url: str, content_type: str, signature: str | None, body: bytes) -> WebhookReply:
+        if not self.settings.auth_token:
+            return WebhookReply(403, "SMS channel not configured\n", "text/plain")
+        if not signature:
+            return _refuse(403, "missing X-Twilio-Signature header")
+        if content_type.split(";")[0].strip().lower() != FORM_CONTENT_TYPE:
+            return _refuse(415, f"expected {FORM_CONTENT_TYPE}")
+        try:
+            fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+        except (UnicodeDecodeError, ValueError):
+            return _refuse(400, "body is not UTF-8 form data of a reasonable size")
+        url = self.settings.public_url or url
+        if not signature_valid(self.settings.auth_token, url, fields, signature):
+            return _refuse(403, "invalid X-Twilio-Signature")
+        form = MultiDict(fields)
+        phone = form.get("From", "").strip()
+        if not phone:
+            return _refuse(400, "missing From")
+        try:
+            bodies = await self._reply(sender_id(phone, self.settings.sender_key), form.get("Body", ""))
+        except Exception:
+            log.exception("SMS from %s failed; sent the error text", mask_phone(phone))
+            bodies = _text("error")
+        return WebhookReply(200, twiml(bodies))
+
+    async def _reply(self, sender: str, text: str) -> list[str]:
+        word = keyword(text)
+        if word is Keyword.OPT_IN:
+            await asyncio.to_thread(self.opt_outs.set_opted_out, sender, False)
+            return _text("opted_in")
+        if word is Keyword.HELP:  # carriers require HELP to answer even after STOP
+            return _text("help")
+        if await asyncio.to_thread(self.opt_outs.is_opted_out, sender):
+            return []  # silence until START
+        if word is Keyword.OPT_OUT:
+            await asyncio.to_thread(self.opt_outs.set_opted_out, sender, True)
+            self.choices.remember(sender, ())
+            return _text("opted_out")
+        return await self._converse(sender, text)
+
+    async def _converse(self, sender: str, text: str) -> list[str]:
+        if len(text) > MAX_INBOUND_CHARS:
+            return _text("too_long", max_chars=str(MAX_INBOUND_CHARS))
+        number = option_number(text)
+        choice = self.choices.pick(sender, number) if number is not None else None
+        message = choice.payload if choice else neutralise_payload(text)
+        if not message:  # empty, or a picture with no text
+            return _text("no_text")
+        collector = SmsOutput()
+        await self.on_new_message(UserMessage(message, collector, sender, input_channel="sms"))
+        return self._bodies(sender, collector.messages)
+
+    def _bodies(self, sender: str, messages: Sequence[dict[str, Any]]) -> list[str]:
+        """The bot's texts as SMS bodies; the last buttons become numbered choices."""
+        texts = [m["text"] for m in messages if m.get("text")]
+        buttons: list[dict[str, Any]] = next(
+            (m["buttons"] for m in reversed(messages) if m.get("buttons")), []
+        )
+        choices = [Choice(b["title"], b["payload"]) for b in buttons]
+        self.choices.remember(sender, choices)
+        if choices:
+            texts.append(options_text([c.title for c in choices]))
+        return split_message(gsm_friendly("\n\n".join(texts)))
+
+
+class SmsInput(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "sms"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        rasa_process.use_json_logs()  # before the settings can warn about a missing token
+        return cls(SmsSettings.load(credentials or {}, os.environ))
+
+    def __init__(self, settings: SmsSettings, opt_outs: OptOutStore | None = None) -> None:
+        self.settings = settings
+        self.opt_outs = opt_outs or DatabaseOptOuts()
+        self.choices = OfferedChoices()
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        # The guard every channel shares (rate limits, timeouts, and a notice
+        # with the phone numbers when the bot fails or stays silent) is in
+        # `guarded`; its failure watch is installed by rasa_process.prepare.
+        webhook = SmsWebhook(
+            self.settings, guarded(on_new_message, SMS_REPLY_TIMEOUT_SECONDS), self.choices, self.opt_outs
+        )
+        sms_webhook = Blueprint("sms_webhook", __name__)
+
+        @sms_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sms_webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            reply = await webhook.handle(
+                request.url,
+                request.headers.get("content-type", ""),
+                request.headers.get("x-twilio-signature"),
+                request.body,
+            )
+            return response.text(reply.body, status=reply.status, content_type=reply.content_type)
+
+        return rasa_process.prepare(sms_webhook)

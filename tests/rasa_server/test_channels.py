@@ -1,0 +1,148 @@
+"""Input checks and the reply guarantee of the hardened channels."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from bot.content.contacts import contacts
+from bot.rasa_server import guard
+from bot.rasa_server.channels import BadRequest, parse_rest_body
+from bot.rasa_server.guard import RateLimiter, handle_safely
+
+
+def test_valid_body() -> None:
+    assert parse_rest_body(b'{"sender": "abc-12345", "message": " hi "}') == {
+        "sender": "abc-12345",
+        "message": "hi",
+    }
+
+
+@pytest.mark.parametrize(
+    "body,status",
+    [
+        (b"", 400),
+        (b"not json", 400),
+        (b"[1, 2]", 400),
+        (b'{"sender": "x", "message": "hi"}', 400),  # guessable id
+        (b'{"sender": "abc-12345", "message": 42}', 400),
+        (b'{"sender": "abc-12345"}', 400),
+        (b"\xff\xfe\x00", 400),
+        (json.dumps({"sender": "abc-12345", "message": "a" * 3000}).encode(), 413),
+        (b"{" + b" " * 20000 + b"}", 413),
+    ],
+)
+def test_bad_bodies_are_clear_4xx(body: bytes, status: int) -> None:
+    with pytest.raises(BadRequest) as err:
+        parse_rest_body(body)
+    assert err.value.status == status and err.value.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=4096))
+def test_any_bytes_are_accepted_or_refused_cleanly(body: bytes) -> None:
+    try:
+        parsed = parse_rest_body(body)
+    except BadRequest as bad:
+        assert 400 <= bad.status < 500
+    else:
+        assert isinstance(parsed["message"], str)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.text(max_size=10),
+        st.one_of(st.none(), st.integers(), st.text(max_size=50), st.lists(st.integers())),
+        max_size=5,
+    )
+)
+def test_any_json_object_is_accepted_or_refused_cleanly(data: dict) -> None:
+    try:
+        parse_rest_body(json.dumps(data).encode())
+    except BadRequest as bad:
+        assert 400 <= bad.status < 500
+
+
+def test_rate_limiter_window() -> None:
+    limiter = RateLimiter(limit=3, window_seconds=10)
+    assert [limiter.allow("a", now=t) for t in (0, 1, 2, 3)] == [True, True, True, False]
+    assert limiter.allow("b", now=3)
+    assert limiter.allow("a", now=10.5)
+
+
+def test_rate_limiter_is_bounded() -> None:
+    limiter = RateLimiter(limit=1, window_seconds=60, max_senders=10)
+    for i in range(100):
+        limiter.allow(f"s{i}", now=0)
+    assert len(limiter._hits) == 10
+
+
+def run_guard(handler) -> list[str]:
+    collector = CollectingOutputChannel()
+    message = UserMessage("hello", collector, "sender-1234", input_channel="rest")
+    asyncio.run(handle_safely(handler, message))
+    return [m["text"] for m in collector.messages]
+
+
+def test_silence_becomes_a_useful_reply() -> None:
+    async def silent(_: UserMessage) -> None:
+        return None
+
+    replies = run_guard(silent)
+    assert (
+        len(replies) == 1
+        and contacts()["gap_phone"] in replies[0]
+        and contacts()["roadside_phone"] in replies[0]
+    )
+
+
+def test_an_exception_becomes_a_useful_reply() -> None:
+    async def broken(_: UserMessage) -> None:
+        raise RuntimeError("tracker store down")
+
+    assert contacts()["cancel_phone"] in run_guard(broken)[0]
+
+
+def test_a_logged_action_failure_adds_the_notice_after_the_partial_answer() -> None:
+    guard.install_failure_watch()
+
+    async def partial(message: UserMessage) -> None:
+        await message.output_channel.send_text_message(message.sender_id, "general answer")
+        logging.getLogger("rasa.core.processor").error("Encountered an exception while running action")
+
+    replies = run_guard(partial)
+    assert replies[0] == "general answer" and contacts()["gap_phone"] in replies[1]
+
+
+def test_a_slow_turn_is_answered_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(guard, "MESSAGE_TIMEOUT_SECONDS", 0.2)
+
+    async def slow(message: UserMessage) -> None:
+        await asyncio.sleep(5)
+
+    replies = run_guard(slow)
+    assert contacts()["gap_phone"] in replies[0]
+
+
+def test_normal_turn_is_untouched() -> None:
+    async def ok(message: UserMessage) -> None:
+        await message.output_channel.send_text_message(message.sender_id, "answer")
+
+    assert run_guard(ok) == ["answer"]
+
+
+def test_rate_limited_sender_is_told_to_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(guard, "RATE_LIMITER", RateLimiter(limit=1, window_seconds=60))
+
+    async def ok(message: UserMessage) -> None:
+        await message.output_channel.send_text_message(message.sender_id, "answer")
+
+    assert run_guard(ok) == ["answer"]
+    assert "faster than I can answer" in run_guard(ok)[0]
