@@ -2,7 +2,7 @@
 
 Rasa 3.6 rules have no wildcard, so "answer a question in the middle of a form
 and resume it" needs one rule per intent and form. Edit the tables here and run
-`.venv/bin/python tools/generate_rules.py`; tests/test_rules_generated.py
+`.venv/bin/python -m tools.generate_rules`; tests/test_rules_generated.py
 fails when the committed rules.yml and this script disagree.
 """
 

@@ -1,22 +1,21 @@
 """Start the whole product (action server, Rasa server, web app) and stop it cleanly.
 
-`make run` calls this after setup and training. Every child runs in its own
-process group; Ctrl-C or SIGTERM stops them all and frees the ports. If one
-child dies, the others are stopped too, so nothing is left half-running.
+`make run` calls this after setup and training. The supervisor
+(bot/ops/supervisor.py) restarts a child that dies while the rest keep
+serving; Ctrl-C or SIGTERM (once or repeatedly) stops them all and frees the
+ports, and no child outlives the launcher, even a SIGKILLed one.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.ops.health import responds
+from bot.ops.supervisor import Child, LaunchFailed, Supervisor, stop_on_signals
 from bot.settings import ROOT
 
 VENV_BIN = Path(sys.executable).parent
@@ -117,51 +116,6 @@ def services(model: str, conf: dict[str, str]) -> list[Service]:
     return out
 
 
-class Supervisor:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-        self.children: list[tuple] = []
-        self.stopping = False
-
-    def start(self, service: Service) -> None:
-        proc = subprocess.Popen(service.command, cwd=ROOT, env=self.env, start_new_session=True)
-        self.children.append((service, proc))
-
-    def wait_healthy(self, timeout: float) -> str | None:
-        """None when every child answers its health check, else the problem."""
-        deadline = time.monotonic() + timeout
-        pending = [s for s, _ in self.children]
-        while pending and time.monotonic() < deadline:
-            for service, proc in self.children:
-                if proc.poll() is not None:
-                    return f"{service.name} exited with code {proc.returncode}"
-            pending = [s for s in pending if not responds(s.health_url)]
-            if pending:
-                time.sleep(0.5)
-        return f"timed out waiting for {', '.join(s.name for s in pending)}" if pending else None
-
-    def first_exit(self) -> str | None:
-        for service, proc in self.children:
-            if proc.poll() is not None:
-                return f"{service.name} exited with code {proc.returncode}"
-        return None
-
-    def stop(self) -> None:
-        if self.stopping:
-            return
-        self.stopping = True
-        for _, proc in self.children:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for _, proc in self.children:
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-
-
 def prepare_database(env: dict[str, str]) -> None:
     for args in (["db", "upgrade"], ["demo", "seed"]):
         subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env, check=True)
@@ -178,29 +132,29 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_seed:
         prepare_database(env)
 
-    supervisor = Supervisor(env)
-
-    def on_signal(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_signal)
+    supervisor = Supervisor(
+        [
+            Child(s.name, s.command, s.health_url, s.public_url, cwd=ROOT, env=env)
+            for s in services(args.model, conf)
+        ],
+        stop_grace_seconds=STOP_GRACE_SECONDS,
+    )
+    stop_on_signals(supervisor)
     try:
-        for service in services(args.model, conf):
-            supervisor.start(service)
-        problem = supervisor.wait_healthy(START_TIMEOUT_SECONDS)
-        if problem:
+        try:
+            supervisor.start_all(START_TIMEOUT_SECONDS)
+        except LaunchFailed as problem:
             print(f"\nstartup failed: {problem}", file=sys.stderr)
             return 1
         print("\nAlly Premier Protection assistant is running:")
-        for service, _ in supervisor.children:
-            print(f"  {service.name:<14} {service.public_url}")
+        for child in supervisor.children:
+            print(f"  {child.name:<14} {child.public_url}")
         print("Press Ctrl-C to stop.\n", flush=True)
-        while True:
-            problem = supervisor.first_exit()
-            if problem:
-                print(f"\n{problem}; stopping everything", file=sys.stderr)
-                return 1
-            time.sleep(1)
+        supervisor.serve_forever()
+        return 0
+    except LaunchFailed as problem:
+        print(f"\n{problem}; stopping everything", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("\nstopping...", file=sys.stderr)
         return 0

@@ -1,0 +1,223 @@
+"""One supervisor for every process the product starts (`make run`, `make topology`, bench, tests).
+
+- Each child runs in its own process group, so stopping it stops whatever it
+  spawned too, and it gets PR_SET_PDEATHSIG: if the supervisor dies, even by
+  SIGKILL, the kernel sends the child SIGTERM, so nothing is left orphaned.
+- A child that exits while the product is serving is restarted with backoff
+  (0.5 s doubling to 10 s); the others keep serving. A child that exits
+  ``max_start_failures`` times in a row before it ever became healthy stops
+  the launch with a clear message instead of looping forever.
+- ``stop()`` is idempotent and signal-safe: a second SIGTERM (GNU make
+  forwards one to its child) cannot interrupt it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from bot.ops.health import responds
+
+log = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1
+FIRST_BACKOFF_SECONDS = 0.5
+MAX_BACKOFF_SECONDS = 10.0
+
+
+def _die_with_parent() -> None:
+    """preexec_fn: the kernel sends SIGTERM when the supervisor's thread exits (Linux)."""
+    os.setsid()
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@dataclass
+class Child:
+    """One supervised program: its command, health URL and state."""
+
+    name: str
+    command: list[str]
+    health_url: str = ""
+    public_url: str = ""
+    cwd: Path | None = None
+    env: dict[str, str] | None = None
+    log_file: Path | None = None
+    proc: subprocess.Popen[bytes] | None = None
+    healthy: bool = False
+    restarts: int = 0
+    start_failures: int = 0
+    next_start: float = 0.0
+    backoff: float = FIRST_BACKOFF_SECONDS
+    started_at: float = 0.0
+    _log: IO[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+class LaunchFailed(RuntimeError):
+    """A child could not be brought up (it keeps crashing, or never became healthy)."""
+
+
+class Supervisor:
+    def __init__(
+        self,
+        children: Sequence[Child] = (),
+        *,
+        max_start_failures: int = 3,
+        stop_grace_seconds: float = 10.0,
+        say: Callable[[str], None] | None = None,
+    ) -> None:
+        self.children: list[Child] = list(children)
+        self.max_start_failures = max_start_failures
+        self.stop_grace_seconds = stop_grace_seconds
+        self.stopping = False
+        self._say = say or (lambda text: print(text, file=sys.stderr, flush=True))
+
+    def add(self, child: Child) -> Child:
+        self.children.append(child)
+        return child
+
+    # --- starting -------------------------------------------------------------------
+
+    def spawn(self, child: Child) -> None:
+        if child.log_file is not None and child._log is None:
+            child._log = open(child.log_file, "ab")
+        child.proc = subprocess.Popen(
+            child.command,
+            cwd=child.cwd,
+            env=child.env,
+            stdout=child._log,
+            stderr=subprocess.STDOUT if child._log else None,
+            preexec_fn=_die_with_parent,
+        )
+        child.started_at = time.monotonic()
+        child.healthy = False
+
+    def start_all(self, timeout: float) -> None:
+        """Start every child and wait until each answers its health check.
+
+        Raises LaunchFailed when a child keeps exiting before it is healthy, or
+        when the timeout passes.
+        """
+        for child in self.children:
+            self.spawn(child)
+        deadline = time.monotonic() + timeout
+        while not all(c.healthy for c in self.children):
+            if time.monotonic() > deadline:
+                pending = ", ".join(c.name for c in self.children if not c.healthy)
+                raise LaunchFailed(f"timed out after {timeout:.0f} s waiting for {pending}")
+            self.poll()
+            time.sleep(0.3)
+
+    # --- serving --------------------------------------------------------------------
+
+    def poll(self) -> None:
+        """Check health, restart exited children when their backoff has passed."""
+        now = time.monotonic()
+        for child in self.children:
+            if self.stopping:
+                return
+            if child.running():
+                if not child.healthy and (not child.health_url or responds(child.health_url, timeout=1.0)):
+                    child.healthy = True
+                    child.start_failures = 0
+                    child.backoff = FIRST_BACKOFF_SECONDS
+                    if child.restarts:
+                        self._say(f"{child.name} is back (restart {child.restarts})")
+                continue
+            if child.proc is not None and child.next_start == 0.0:  # exit not handled yet
+                self._on_exit(child, now)
+            if child.next_start and now >= child.next_start:
+                child.restarts += 1
+                child.next_start = 0.0
+                self.spawn(child)
+
+    def _on_exit(self, child: Child, now: float) -> None:
+        code = child.proc.returncode if child.proc is not None else None
+        if not child.healthy:
+            child.start_failures += 1
+            if child.start_failures >= self.max_start_failures:
+                raise LaunchFailed(
+                    f"{child.name} exited with code {code} {child.start_failures} times in a row "
+                    f"before it became ready; see its log{f' ({child.log_file})' if child.log_file else ''}"
+                )
+        child.healthy = False
+        child.next_start = now + child.backoff
+        self._say(f"{child.name} exited with code {code}; restarting in {child.backoff:.1f} s")
+        child.backoff = min(child.backoff * 2, MAX_BACKOFF_SECONDS)
+
+    def serve_forever(self, interval: float = 0.5) -> None:
+        while not self.stopping:
+            self.poll()
+            time.sleep(interval)
+
+    # --- stopping -------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """SIGTERM every child's process group, SIGKILL what is left after the grace time.
+
+        Signals are ignored meanwhile, so a second SIGTERM or Ctrl-C cannot abort it.
+        """
+        if self.stopping:
+            return
+        self.stopping = True
+        previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            live = [c for c in self.children if c.running()]
+            for child in live:
+                _signal_group(child, signal.SIGTERM)
+            deadline = time.monotonic() + self.stop_grace_seconds
+            for child in live:
+                assert child.proc is not None
+                try:
+                    child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    pass
+            for child in self.children:
+                # the group may hold grandchildren even after the child itself exited
+                _signal_group(child, signal.SIGKILL)
+                if child.proc is not None and child.proc.poll() is None:
+                    child.proc.wait()
+                if child._log is not None:
+                    child._log.close()
+                    child._log = None
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def _signal_group(child: Child, sig: signal.Signals) -> None:
+    if child.proc is None:
+        return
+    try:
+        os.killpg(child.proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def stop_on_signals(supervisor: Supervisor) -> None:
+    """SIGTERM and SIGINT end ``serve_forever``/``start_all`` by raising KeyboardInterrupt once."""
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        if not supervisor.stopping:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
