@@ -21,11 +21,17 @@ from actions.common import (
     say_all,
     verified_contract,
 )
+from bot.content.intents import BY_NAME, PERSONAL_QUESTIONS, PERSONALISABLE_QUESTIONS, Role
 from bot.data import services
-from bot.domain.answers import CONTRACT_QUESTIONS, GENERAL_QUESTIONS, long_date, personal_answer
+from bot.domain.answers import long_date, personal_answer
 from bot.domain.clock import today
 from bot.domain.dates import parse_natural_date
 from bot.domain.policy import transfer_deadline
+
+
+def _role(intent: str | None) -> Role | None:
+    known = BY_NAME.get(intent or "")
+    return known.role if known else None
 
 
 async def answer_from_contract(dispatcher: CollectingDispatcher, tracker: Tracker, question: str) -> bool:
@@ -61,7 +67,7 @@ class ActionAnswerPersonal(Action):
         if await answer_from_contract(dispatcher, tracker, question):
             return [SlotSet("lookup_offered", False)]
         if tracker.get_slot("identity_locked"):
-            if question not in GENERAL_QUESTIONS:
+            if question not in PERSONALISABLE_QUESTIONS:
                 say(dispatcher, "identity_locked")
             return []
         say(dispatcher, "offer_lookup")
@@ -84,7 +90,7 @@ class ActionVerifyIdentity(Action):
             return []
         say(dispatcher, "verified", verified_summary=tracker.get_slot("verified_summary") or "")
         pending: str | None = tracker.get_slot("pending_question")
-        if (pending in GENERAL_QUESTIONS or pending in CONTRACT_QUESTIONS) and pending != "lookup_contract":
+        if pending in PERSONAL_QUESTIONS:
             await answer_from_contract(dispatcher, tracker, pending)
         return [SlotSet("pending_question", None)]
 
@@ -122,7 +128,7 @@ class ActionAnswerTransfer(Action):
                 deadline_text=long_date(transfer_deadline(sale_date)),
             )
             return []
-        if latest_intent(tracker) == "ask_transfer":
+        if _role(latest_intent(tracker)) is Role.TRANSFER:
             say(dispatcher, "ask_sale_date")
             return []
         if any(tracker.get_slot(s) for s in ("last_name", "zip_code", "vin")):

@@ -10,11 +10,17 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet, UserUtteranceReverte
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import clear_identity_slots, latest_intent, say
+from bot.content.intents import BY_NAME
 from bot.content.messages import render
-from bot.content.topics import BY_INTENT
 
 MAX_SUGGESTIONS = 3
 MIN_SUGGESTION_CONFIDENCE = 0.1
+
+
+def _question(intent: object) -> str | None:
+    """How a customer asks ``intent`` (bot/content/intents.py), if it is a topic."""
+    known = BY_NAME.get(intent) if isinstance(intent, str) else None
+    return known.question if known else None
 
 
 class FormQuestion(Action, ABC):
@@ -87,9 +93,10 @@ class ActionDefaultAskAffirmation(Action):
     ) -> list[EventType]:
         ranking = tracker.latest_message.get("intent_ranking") or []
         buttons = [
-            {"title": BY_INTENT[item["name"]].question, "payload": f"/{item['name']}"}
+            {"title": question, "payload": f"/{item['name']}"}
             for item in ranking
-            if item.get("name") in BY_INTENT and item.get("confidence", 0) >= MIN_SUGGESTION_CONFIDENCE
+            if (question := _question(item.get("name")))
+            and item.get("confidence", 0) >= MIN_SUGGESTION_CONFIDENCE
         ][:MAX_SUGGESTIONS]
         if not buttons:
             say(dispatcher, "ask_rephrase")

@@ -26,9 +26,10 @@ from actions.common import (
     latest_intent,
     say,
 )
+from bot.content.intents import PERSONAL_QUESTIONS
 from bot.data import services
 from bot.data.services import ContractView
-from bot.domain.answers import CONTRACT_QUESTIONS, GENERAL_QUESTIONS, contract_summary
+from bot.domain.answers import contract_summary
 from bot.domain.identity import MAX_VERIFICATION_FAILURES, check_vin, normalize_zip
 from bot.domain.verification import (
     clean_last_name,
@@ -40,7 +41,6 @@ from bot.domain.verification import (
 from bot.rasa_server.counters import VERIFICATIONS
 
 log = logging.getLogger(__name__)
-PERSONAL_QUESTIONS = (set(GENERAL_QUESTIONS) | set(CONTRACT_QUESTIONS)) - {"lookup_contract"}
 
 
 class IdentityFormValidation(FormValidationAction):

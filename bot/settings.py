@@ -1,8 +1,204 @@
-"""Where the product lives on disk (settings read from the environment follow here)."""
+"""Where the product lives on disk, and every setting it reads from the environment.
+
+Each environment variable is read here and nowhere else, with its default in
+one place: ``settings()`` for the current process, ``load(environ)`` for any
+mapping (tests, the launcher building its children's environment). An unset
+or blank variable takes the default. Contact numbers are not here: their
+defaults and overrides are bot/content/contacts.yml.
+
+``settings()`` parses the environment once and returns the same frozen object
+while the variables it reads keep their values; when one changes (a test's
+``monkeypatch.setenv``), the next call parses again, so nothing has to reset
+it. Plain Python, no Rasa: every layer may import it.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var"
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'assistant.db'}"
+DEFAULT_TRACKER_DB = str(VAR_DIR / "trackers.db")
+DEFAULT_RATE_LIMIT_MESSAGES = 30
+DEFAULT_RATE_LIMIT_WINDOW_SECONDS = 60.0
+DEFAULT_MESSAGE_TIMEOUT_SECONDS = 20.0
+DEFAULT_TRACKER_COMPACT_EVENTS = 40
+DEFAULT_ACTION_HOST = "127.0.0.1"
+DEFAULT_ACTION_PORT = 5055
+DEFAULT_RASA_PORT = 5005
+DEFAULT_WEB_PORT = 8080
+DEFAULT_WEB_HOST = "127.0.0.1"
+DEFAULT_PUBLIC_HOST = "localhost"
+DEFAULT_RASA_ENDPOINTS = "endpoints.yml"
+DEFAULT_LOG_LEVEL = "INFO"
+
+# Every variable ``load`` reads (a change to any of them makes ``settings()`` parse again).
+VARIABLES = (
+    "DATABASE_URL",
+    "ASSISTANT_TODAY",
+    "RATE_LIMIT_MESSAGES",
+    "RATE_LIMIT_WINDOW_SECONDS",
+    "MESSAGE_TIMEOUT_SECONDS",
+    "TRACKER_COMPACT_EVENTS",
+    "TRACKER_DB",
+    "CORS_ORIGINS",
+    "ACTION_HOST",
+    "ACTION_SERVER_TOKEN",
+    "ACTION_PORT",
+    "RASA_PORT",
+    "WEB_PORT",
+    "WEB_HOST",
+    "PUBLIC_HOST",
+    "RASA_URL",
+    "ACTION_SERVER_URL",
+    "RASA_ENDPOINTS",
+    "RASA_JWT_SECRET",
+    "LOG_LEVEL",
+    "TWILIO_AUTH_TOKEN",
+    "SMS_PUBLIC_URL",
+    "SMS_SENDER_KEY",
+)
+
+
+class SettingError(ValueError):
+    """An environment variable holds a value of the wrong kind."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Data
+    database_url: str = DEFAULT_DATABASE_URL  # DATABASE_URL (PostgreSQL in production)
+    assistant_today: date | None = None  # ASSISTANT_TODAY (YYYY-MM-DD) pins "today" for demos and tests
+    # The Rasa server
+    rate_limit_messages: int = DEFAULT_RATE_LIMIT_MESSAGES  # per sender and window
+    rate_limit_window_seconds: float = DEFAULT_RATE_LIMIT_WINDOW_SECONDS
+    message_timeout_seconds: float = DEFAULT_MESSAGE_TIMEOUT_SECONDS  # longest wait for a reply
+    tracker_compact_events: int = DEFAULT_TRACKER_COMPACT_EVENTS  # 0 turns compaction off
+    tracker_db: str = DEFAULT_TRACKER_DB  # the SQLite tracker store (endpoints.yml)
+    rasa_endpoints: str = DEFAULT_RASA_ENDPOINTS  # deploy/endpoints.production.yml in production
+    rasa_jwt_secret: str = ""  # "" keeps Rasa's HTTP API off
+    # CORS_ORIGINS as given (space-separated), () when unset; see ``cors_origins``.
+    cors_origins_configured: tuple[str, ...] = ()
+    # The action server
+    action_host: str = DEFAULT_ACTION_HOST
+    action_port: int = DEFAULT_ACTION_PORT
+    action_server_token: str | None = None  # None: no token
+    action_server_url_configured: str = ""  # ACTION_SERVER_URL; see ``action_server_url``
+    # Ports and public addresses
+    rasa_port: int = DEFAULT_RASA_PORT
+    web_port: int = DEFAULT_WEB_PORT
+    web_host: str = DEFAULT_WEB_HOST  # the interface the web app listens on
+    public_host: str = DEFAULT_PUBLIC_HOST  # the host name browsers use
+    rasa_url_configured: str = ""  # RASA_URL; see ``rasa_url``
+    # Logs
+    log_level: str = DEFAULT_LOG_LEVEL
+    # The SMS channel (credentials.yml values win over these)
+    twilio_auth_token: str = ""
+    sms_public_url: str = ""
+    sms_sender_key: str = ""
+
+    @property
+    def action_server_url(self) -> str:
+        """ACTION_SERVER_URL, else the webhook on ``action_port`` (loopback)."""
+        return self.action_server_url_configured or f"http://127.0.0.1:{self.action_port}/webhook"
+
+    @property
+    def rasa_url(self) -> str:
+        """RASA_URL (where browsers reach Rasa), else ``public_host`` and ``rasa_port``; no trailing /."""
+        return (self.rasa_url_configured or f"http://{self.public_host}:{self.rasa_port}").rstrip("/")
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.public_host}:{self.web_port}"
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        """CORS_ORIGINS, else the web app's own origins (the launcher passes these to Rasa)."""
+        return self.cors_origins_configured or (self.web_url, f"http://127.0.0.1:{self.web_port}")
+
+
+def load(environ: Mapping[str, str]) -> Settings:
+    """The settings ``environ`` describes; raises SettingError for a malformed value."""
+
+    def text(name: str) -> str:
+        return (environ.get(name) or "").strip()
+
+    def number(name: str, kind: type[int] | type[float], default: float) -> float:
+        raw = text(name)
+        if not raw:
+            return default
+        try:
+            return kind(raw)
+        except ValueError:
+            raise SettingError(f"{name}={raw!r} is not a number") from None
+
+    def integer(name: str, default: int) -> int:
+        return int(number(name, int, default))
+
+    today = text("ASSISTANT_TODAY")
+    try:
+        pinned = date.fromisoformat(today) if today else None
+    except ValueError:
+        raise SettingError(f"ASSISTANT_TODAY={today!r} is not a YYYY-MM-DD date") from None
+    try:
+        compact = max(0, integer("TRACKER_COMPACT_EVENTS", DEFAULT_TRACKER_COMPACT_EVENTS))
+    except SettingError:
+        # A typo must not stop the Rasa server: compaction keeps its default.
+        log.warning(
+            "TRACKER_COMPACT_EVENTS=%r is not a number; using %d",
+            text("TRACKER_COMPACT_EVENTS"),
+            DEFAULT_TRACKER_COMPACT_EVENTS,
+        )
+        compact = DEFAULT_TRACKER_COMPACT_EVENTS
+    return Settings(
+        database_url=text("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        assistant_today=pinned,
+        rate_limit_messages=integer("RATE_LIMIT_MESSAGES", DEFAULT_RATE_LIMIT_MESSAGES),
+        rate_limit_window_seconds=number(
+            "RATE_LIMIT_WINDOW_SECONDS", float, DEFAULT_RATE_LIMIT_WINDOW_SECONDS
+        ),
+        message_timeout_seconds=number("MESSAGE_TIMEOUT_SECONDS", float, DEFAULT_MESSAGE_TIMEOUT_SECONDS),
+        tracker_compact_events=compact,
+        tracker_db=text("TRACKER_DB") or DEFAULT_TRACKER_DB,
+        rasa_endpoints=text("RASA_ENDPOINTS") or DEFAULT_RASA_ENDPOINTS,
+        rasa_jwt_secret=text("RASA_JWT_SECRET"),
+        cors_origins_configured=tuple(text("CORS_ORIGINS").split()),
+        action_host=text("ACTION_HOST") or DEFAULT_ACTION_HOST,
+        action_port=integer("ACTION_PORT", DEFAULT_ACTION_PORT),
+        action_server_token=text("ACTION_SERVER_TOKEN") or None,
+        action_server_url_configured=text("ACTION_SERVER_URL"),
+        rasa_port=integer("RASA_PORT", DEFAULT_RASA_PORT),
+        web_port=integer("WEB_PORT", DEFAULT_WEB_PORT),
+        web_host=text("WEB_HOST") or DEFAULT_WEB_HOST,
+        public_host=text("PUBLIC_HOST") or DEFAULT_PUBLIC_HOST,
+        rasa_url_configured=text("RASA_URL"),
+        log_level=text("LOG_LEVEL") or DEFAULT_LOG_LEVEL,
+        twilio_auth_token=text("TWILIO_AUTH_TOKEN"),
+        sms_public_url=text("SMS_PUBLIC_URL"),
+        sms_sender_key=text("SMS_SENDER_KEY"),
+    )
+
+
+def settings() -> Settings:
+    """This process's settings, from ``os.environ``."""
+    return _load_values(tuple(os.environ.get(name) for name in VARIABLES))
+
+
+@lru_cache(maxsize=8)
+def _load_values(values: tuple[str | None, ...]) -> Settings:
+    return load({name: value for name, value in zip(VARIABLES, values) if value is not None})
+
+
+def reset() -> None:
+    """Forget the parsed settings (``settings()`` already notices changed variables)."""
+    _load_values.cache_clear()

@@ -1,7 +1,8 @@
 """Generate data/rules/rules.yml.
 
 Rasa 3.6 rules have no wildcard, so "answer a question in the middle of a form
-and resume it" needs one rule per intent and form. Edit the tables here and run
+and resume it" needs one rule per intent and form. The intents and their roles
+come from bot/content/intents.py, the rule shapes from here; after editing either, run
 `.venv/bin/python -m tools.generate_rules`; tests/test_rules_generated.py
 fails when the committed rules.yml and this script disagree.
 """
@@ -13,36 +14,52 @@ from typing import Any
 
 import yaml
 
+from bot.content.intents import (
+    ANSWERED_BY_RESPONSE,
+    BY_NAME,
+    CONTRACT_QUESTIONS,
+    INTENTS,
+    LOOKUP_CONTRACT,
+    PERSONALISABLE_QUESTIONS,
+    Intent,
+    Role,
+    named,
+    trigger,
+)
+
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "rules" / "rules.yml"
 FORMS = ("lookup_form", "gap_claim_form")
 
+
+def _known(name: str) -> str:
+    if name not in BY_NAME:
+        raise KeyError(f"{name} is not in bot/content/intents.py")
+    return name
+
+
+def _response(i: Intent) -> str:
+    if i.response is None:
+        raise ValueError(f"{i.name} ({i.role.value}) needs a response in bot/content/intents.py")
+    return i.response
+
+
+# Which intent plays which part comes from bot/content/intents.py, in its order.
 # Questions answered by a response alone.
-FAQ = {
-    "greet": "utter_greet",
-    "goodbye": "utter_goodbye",
-    "thank": "utter_thank",
-    "bot_challenge": "utter_bot_challenge",
-    "ask_coverage": "utter_coverage",
-    "ask_plan_levels": "utter_plan_levels",
-    "ask_repair_shop": "utter_repair_shop",
-    "ask_disabled_vehicle": "utter_disabled_vehicle",
-    "ask_authorization": "utter_authorization",
-    "ask_gap": "utter_gap",
-    "ask_help_center": "utter_help_center",
-    "forgot_username": "utter_forgot_username",
-    "request_human": "utter_human",
-    "out_of_scope": "utter_out_of_scope",
-}
+FAQ = {i.name: _response(i) for i in INTENTS if i.role in ANSWERED_BY_RESPONSE}
 # Questions with a page answer that the customer's contract can make personal.
-PERSONALISABLE = {
-    "ask_rental": "utter_rental",
-    "ask_trip_interruption": "utter_trip_interruption",
-    "ask_deductible": "utter_deductible",
-    "ask_cancel": "utter_cancel",
-}
-# Questions only the contract record answers: identity first.
-CONTRACT_QUESTIONS = ["ask_my_plan", "ask_my_vehicle", "ask_contract_end", "ask_gap_status"]
-URGENT = {"urgent_roadside": "utter_roadside", "urgent_accident": "utter_accident"}
+PERSONALISABLE = {n: _response(BY_NAME[n]) for n in PERSONALISABLE_QUESTIONS}
+# The transfer question: the page's answer, then the deadline from the sale date.
+TRANSFER = {i.name: _response(i) for i in INTENTS if i.role is Role.TRANSFER}
+# Urgent: the hand-off response at once, ending any form. (CONTRACT_QUESTIONS and
+# LOOKUP_CONTRACT need identity first.)
+URGENT = {i.name: _response(i) for i in INTENTS if i.role is Role.URGENT}
+# Details typed outside a form; the intents that end a form.
+(INFORM,) = named(Role.FORM_ANSWER)
+(STOP,) = named(Role.STOP)
+AFFIRM, DENY = named(Role.YES_NO)
+GOODBYE = _known("goodbye")  # chit-chat, and also the end of a form
+FORM_ENDERS = (STOP, GOODBYE)
+START_GAP_CLAIM = trigger("gap_claim_form")
 
 Step = dict[str, Any]
 
@@ -84,15 +101,17 @@ def build() -> list[dict[str, Any]]:
     ]
     rules += [
         rule(
-            "ask_transfer: the page's answer, then the deadline",
-            [intent("ask_transfer"), action("utter_transfer"), action("action_answer_transfer")],
-        ),
-        rule(
-            "details or a sale date given outside a form",
-            [intent("inform"), action("action_answer_transfer")],
-        ),
+            f"{i}: the page's answer, then the deadline",
+            [intent(i), action(a), action("action_answer_transfer")],
+        )
+        for i, a in TRANSFER.items()
     ]
-    for i in CONTRACT_QUESTIONS + ["lookup_contract"]:
+    rules.append(
+        rule(
+            "details or a sale date given outside a form", [intent(INFORM), action("action_answer_transfer")]
+        )
+    )
+    for i in (*CONTRACT_QUESTIONS, LOOKUP_CONTRACT):
         rules += [
             rule(f"{i}: verify first", [intent(i), action("lookup_form"), loop("lookup_form")]),
             rule(f"{i}: already verified", [intent(i), action("action_answer_personal")], verified),
@@ -102,12 +121,12 @@ def build() -> list[dict[str, Any]]:
     rules += [
         rule(
             "accept the offer to look up the contract",
-            [intent("affirm"), action("lookup_form"), loop("lookup_form"), slots(lookup_offered=False)],
+            [intent(AFFIRM), action("lookup_form"), loop("lookup_form"), slots(lookup_offered=False)],
             offered,
         ),
         rule(
             "decline the offer to look up the contract",
-            [intent("deny"), action("action_decline_lookup"), slots(lookup_offered=False)],
+            [intent(DENY), action("action_decline_lookup"), slots(lookup_offered=False)],
             offered,
         ),
         rule(
@@ -116,16 +135,16 @@ def build() -> list[dict[str, Any]]:
             [loop("lookup_form")],
         ),
         rule(
-            "start a GAP claim", [intent("start_gap_claim"), action("gap_claim_form"), loop("gap_claim_form")]
+            "start a GAP claim", [intent(START_GAP_CLAIM), action("gap_claim_form"), loop("gap_claim_form")]
         ),
         rule(
             "start a GAP claim: identity locked",
-            [intent("start_gap_claim"), action("action_submit_gap_claim")],
+            [intent(START_GAP_CLAIM), action("action_submit_gap_claim")],
             locked,
         ),
         rule(
             "start a GAP claim: verified, contract not eligible",
-            [intent("start_gap_claim"), action("action_submit_gap_claim")],
+            [intent(START_GAP_CLAIM), action("action_submit_gap_claim")],
             [slots(verified=True, gap_eligible=False)],
         ),
         rule(
@@ -153,12 +172,12 @@ def build() -> list[dict[str, Any]]:
         during = [loop(f)]
         rules += [
             rule(f"{i} ends {f}", [intent(i), action("action_stop_form"), loop(None)], during)
-            for i in ("stop", "goodbye")
+            for i in FORM_ENDERS
         ]
         answers = {
-            **{i: a for i, a in FAQ.items() if i != "goodbye"},
+            **{i: a for i, a in FAQ.items() if i != GOODBYE},
             **PERSONALISABLE,
-            "ask_transfer": "utter_transfer",
+            **TRANSFER,
         }
         answers.update(dict.fromkeys(CONTRACT_QUESTIONS, "action_answer_personal"))
         rules += [

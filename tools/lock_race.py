@@ -8,43 +8,71 @@ across replicas the count is 0; Rasa 3.6's RedisLockStore issues tickets with
 a non-atomic read-modify-write, so two replicas can both take the lock, and the
 second tracker save then drops the other's events.
 
-    .venv/bin/python tools/lock_race.py --pairs 100 --offset-ms 0
+    .venv/bin/python -m tools.lock_race --pairs 100 --offset-ms 0
+
+With ``--start redis|atomic`` it starts its own two-replica topology
+(bot.ops.topology, throwaway databases, ports 17105-6 / 17155-6) with that lock
+store (Rasa's ``type: redis`` or bot.rasa_server.lock_store.AtomicRedisLockStore,
+the production one) and stops it afterwards; ``--offset-ms`` takes several
+values and ``--repeat`` repeats each. Each row also gives the turn latency
+(p50/p95 over both messages). ``--lock-cost N`` times N uncontended
+lock/unlock cycles of both stores against the services' Redis.
+
+    .venv/bin/python -m tools.lock_race --start atomic --offset-ms 0 1 5 --repeat 3
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import sys
+import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import aiohttp
 
 from bot.ops import topology
+from bot.settings import ROOT
 
 MESSAGES = ("hello", "are you a real person?")
+LOCK_STORES = {"redis": "redis", "atomic": "bot.rasa_server.lock_store.AtomicRedisLockStore"}
+RASA_PORTS = (17105, 17106)
+ACTION_PORTS = (17155, 17156)
 
 
-async def _send(session: aiohttp.ClientSession, url: str, sender: str, text: str, delay: float) -> None:
+async def _send(session: aiohttp.ClientSession, url: str, sender: str, text: str, delay: float) -> float:
     await asyncio.sleep(delay)
+    started = time.perf_counter()
     async with session.post(url, json={"sender": sender, "message": text}) as resp:
         body = await resp.json()
         if resp.status != 200 or not body:
             raise RuntimeError(f"{url}: HTTP {resp.status} {body!r}")
+    return time.perf_counter() - started
 
 
-async def _pairs(urls: list[str], count: int, offset: float) -> list[str]:
-    senders = []
+async def _pairs(urls: list[str], count: int, offset: float) -> tuple[list[str], list[float]]:
+    senders: list[str] = []
+    latencies: list[float] = []
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
         for _ in range(count):
             sender = f"lockrace-{uuid.uuid4().hex}"
             senders.append(sender)
-            await asyncio.gather(
+            latencies += await asyncio.gather(
                 _send(session, urls[0], sender, MESSAGES[0], 0.0),
                 _send(session, urls[1], sender, MESSAGES[1], offset),
             )
-    return senders
+    return senders, latencies
+
+
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    """p50 and p95 of ``values``."""
+    cuts = statistics.quantiles(values, n=20, method="inclusive")
+    return statistics.median(values), cuts[18]
 
 
 def lost_turns(tracker_url: str, senders: list[str]) -> int:
@@ -60,31 +88,117 @@ def lost_turns(tracker_url: str, senders: list[str]) -> int:
     return sum(1 for s in senders if stored.get(s, 0) < len(MESSAGES))
 
 
+@contextmanager
+def started_topology(services: dict[str, str], lock_store: str) -> Iterator[tuple[list[str], str]]:
+    """Two replicas with ``lock_store`` on throwaway databases; yields (base URLs, tracker DB URL)."""
+    from bot.ops.model import current_model
+
+    model = current_model()
+    if not model.exists():
+        raise SystemExit(f"no trained model at {model}: run `make train`")
+    suffix = uuid.uuid4().hex[:12]
+    trackers, contracts = f"lockrace_trackers_{suffix}", f"lockrace_contracts_{suffix}"
+    with tempfile.TemporaryDirectory(prefix="lock_race-") as tmp:
+        endpoints = Path(tmp) / "endpoints.yml"
+        production = (ROOT / "deploy" / "endpoints.production.yml").read_text()
+        lines = production.splitlines(keepends=True)
+        at = lines.index("lock_store:\n") + 1
+        while not lines[at].lstrip().startswith("type:"):
+            at += 1
+        lines[at] = f"  type: {LOCK_STORES[lock_store]}\n"
+        endpoints.write_text("".join(lines))
+        topology.create_database(services, trackers)
+        topology.create_database(services, contracts)
+        env = topology.production_env(services, trackers, contracts)
+        env.update(RASA_ENDPOINTS=str(endpoints), ACTION_SERVER_TOKEN=uuid.uuid4().hex)
+        cluster = topology.Topology(str(model), env, RASA_PORTS, ACTION_PORTS, Path(tmp))
+        try:
+            topology.prepare_contracts_db(env)
+            print(f"starting two replicas with lock_store.type {LOCK_STORES[lock_store]} ...", flush=True)
+            cluster.start()
+            yield cluster.rasa_urls, topology.postgres_url(services, trackers)
+        finally:
+            cluster.stop()
+            topology.drop_database(services, trackers)
+            topology.drop_database(services, contracts)
+
+
+def lock_cost(services: dict[str, str], cycles: int) -> None:
+    """Uncontended ``async with store.lock(...)`` for Rasa's RedisLockStore and AtomicRedisLockStore."""
+    from rasa.core.lock_store import RedisLockStore
+
+    from bot.rasa_server.lock_store import AtomicRedisLockStore
+
+    options = {
+        "host": services["REDIS_HOST"],
+        "port": int(services["REDIS_PORT"]),
+        "password": services["REDIS_PASSWORD"],
+        "db": int(services["REDIS_DB"]),
+        "key_prefix": "lockrace",
+    }
+    for store in (RedisLockStore(**options), AtomicRedisLockStore(**options)):  # type: ignore[arg-type]
+
+        async def run(store: RedisLockStore = store) -> list[float]:
+            times = []
+            for i in range(cycles):
+                started = time.perf_counter()
+                async with store.lock(f"lockcost-{i}"):
+                    pass
+                times.append(time.perf_counter() - started)
+            return times
+
+        p50, p95 = _percentiles(asyncio.run(run()))
+        print(f"{type(store).__name__}: lock + unlock p50 {p50 * 1000:.2f} ms, p95 {p95 * 1000:.2f} ms")
+
+
+def measure(urls: list[str], tracker_url: str, pairs: int, offset_ms: float) -> None:
+    rest = [f"{u.rstrip('/')}/webhooks/rest/webhook" for u in urls]
+    started = time.perf_counter()
+    senders, latencies = asyncio.run(_pairs(rest, pairs, offset_ms / 1000))
+    lost = lost_turns(tracker_url, senders)
+    p50, p95 = _percentiles(latencies)
+    print(
+        f"{pairs} pairs, second message {offset_ms:g} ms after the first, "
+        f"on different replicas: {lost} conversations lost a message "
+        f"({100 * lost / pairs:.0f}%) [{time.perf_counter() - started:.1f} s; "
+        f"turn latency p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms]",
+        flush=True,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=100)
-    parser.add_argument("--offset-ms", type=float, default=0.0)
+    parser.add_argument("--offset-ms", type=float, nargs="+", default=[0.0])
+    parser.add_argument("--repeat", type=int, default=1, help="runs per offset")
     parser.add_argument(
         "--rasa",
         nargs=2,
         default=["http://127.0.0.1:5005", "http://127.0.0.1:5006"],
-        help="the two replicas' base URLs",
+        help="the two replicas' base URLs (without --start)",
     )
     parser.add_argument(
         "--tracker-db", default=None, help="tracker database name (default: the one in var/services.env)"
     )
+    parser.add_argument(
+        "--start", choices=sorted(LOCK_STORES), help="start (and stop) two replicas with this lock store"
+    )
+    parser.add_argument("--lock-cost", type=int, metavar="N", help="time N uncontended lock cycles per store")
     args = parser.parse_args(argv)
     services = topology.start_services()
+    if args.lock_cost:
+        lock_cost(services, args.lock_cost)
+        return 0
+    if args.start:
+        with started_topology(services, args.start) as (urls, tracker_url):
+            for offset in args.offset_ms:
+                for _ in range(args.repeat):
+                    measure(urls, tracker_url, args.pairs, offset)
+        return 0
     tracker_url = topology.postgres_url(services, args.tracker_db or services["TRACKER_DB_NAME"])
-    urls = [f"{u.rstrip('/')}/webhooks/rest/webhook" for u in args.rasa]
-    started = time.perf_counter()
-    senders = asyncio.run(_pairs(urls, args.pairs, args.offset_ms / 1000))
-    lost = lost_turns(tracker_url, senders)
-    print(
-        f"{args.pairs} pairs, second message {args.offset_ms:g} ms after the first, "
-        f"on different replicas: {lost} conversations lost a message "
-        f"({100 * lost / args.pairs:.0f}%) [{time.perf_counter() - started:.1f} s]"
-    )
+    for offset in args.offset_ms:
+        for _ in range(args.repeat):
+            measure(args.rasa, tracker_url, args.pairs, offset)
     return 0
 
 

@@ -1,6 +1,6 @@
 """The Help Center FAQ, generated from the sources the assistant answers from.
 
-Questions come from ``bot.content.topics``, answers from the responses in domain.yml
+Questions come from ``bot.content.intents`` (``TOPICS``), answers from the responses in domain.yml
 (with the contact numbers filled in) and search keywords from the intents'
 training examples in data/nlu, so the FAQ can never disagree with the bot and
 no text exists twice. Used by the web app (/faq, /faq.json, the embed) and by
@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from bot.content.contacts import contacts
-from bot.content.topics import TOPICS, Topic
+from bot.content.intents import TOPICS, Intent
+from bot.content.messages import template_values
 from bot.settings import ROOT
 
 DOMAIN_FILE = ROOT / "domain.yml"
@@ -69,8 +69,8 @@ def training_examples(nlu_dir: Path = NLU_DIR) -> dict[str, list[str]]:
     return examples
 
 
-def _keywords(topic: Topic, examples: Sequence[str]) -> tuple[str, ...]:
-    question = topic.question.casefold().rstrip("?.")
+def _keywords(question: str, examples: Sequence[str]) -> tuple[str, ...]:
+    question = question.casefold().rstrip("?.")
     distinct = [e for e in examples if e.casefold().rstrip("?.") != question]
     return tuple(distinct[:KEYWORDS_PER_TOPIC])
 
@@ -80,20 +80,28 @@ def build_faq(
     nlu_dir: Path = NLU_DIR,
     environ: Mapping[str, str] | None = None,
 ) -> list[FaqEntry]:
-    """One entry per topic, in the order of ``bot.content.topics.TOPICS``."""
+    """One entry per topic, in the order of ``bot.content.intents.FAQ_ORDER``."""
     responses = load_responses(domain_file)
     examples = training_examples(nlu_dir)
-    values = contacts(environ)
-    return [
-        FaqEntry(
-            id=topic.intent,
-            category=topic.category,
-            question=topic.question,
-            answer=response_text(responses, topic.response, values),
-            keywords=_keywords(topic, examples.get(topic.intent, [])),
-        )
-        for topic in TOPICS
-    ]
+    values = template_values(environ)
+    return [_entry(topic, responses, examples, values) for topic in TOPICS]
+
+
+def _entry(
+    topic: Intent,
+    responses: Mapping[str, Sequence[Mapping[str, Any]]],
+    examples: Mapping[str, Sequence[str]],
+    values: Mapping[str, str],
+) -> FaqEntry:
+    if not (topic.question and topic.category and topic.response):
+        raise ValueError(f"FAQ topic {topic.name} needs a question, a category and a response")
+    return FaqEntry(
+        id=topic.name,
+        category=topic.category,
+        question=topic.question,
+        answer=response_text(responses, topic.response, values),
+        keywords=_keywords(topic.question, examples.get(topic.name, [])),
+    )
 
 
 def faq_document(entries: Sequence[FaqEntry]) -> dict[str, Any]:

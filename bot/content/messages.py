@@ -1,13 +1,14 @@
 """The message catalogues: texts said by custom actions (messages.yml) and the
 SMS channel's own texts (sms_messages.yml), one loader for both.
 
-Rendered with the caller's variables and the contact numbers, so a phone number
-is still written only in bot/content/contacts.yml.
+Rendered with the caller's variables, the contact numbers and the policy's rule
+numbers, so a phone number is still written only in bot/content/contacts.yml and
+a deadline only in bot/domain/policy.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,14 @@ from typing import Any
 import yaml
 
 from bot.content.contacts import contacts
+from bot.domain.policy import FULL_REFUND_WINDOW_DAYS, GAP_REVIEW_BUSINESS_DAYS, TRANSFER_NOTICE_DAYS
+
+# The page's rule numbers, as template variables ({transfer_days} etc.).
+POLICY_VARIABLES = {
+    "transfer_days": str(TRANSFER_NOTICE_DAYS),
+    "refund_days": str(FULL_REFUND_WINDOW_DAYS),
+    "gap_review_business_days": str(GAP_REVIEW_BUSINESS_DAYS),
+}
 
 CATALOGUE_FILES = {
     "actions": Path(__file__).with_name("messages.yml"),
@@ -29,9 +38,14 @@ def catalogue(name: str = "actions") -> dict[str, dict[str, Any]]:
     return loaded
 
 
+def template_values(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What every text may use besides its own variables: contact numbers and rule numbers."""
+    return {**contacts(environ), **POLICY_VARIABLES}
+
+
 def _fill(template: str, variables: dict[str, str]) -> str:
     """A missing variable raises KeyError: a message must never show "{plan}"."""
-    return template.format_map({**contacts(), **variables})
+    return template.format_map({**template_values(), **variables})
 
 
 def render(key: str, **variables: str) -> dict[str, Any]:

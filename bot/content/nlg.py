@@ -1,4 +1,4 @@
-"""Response generator that fills contact numbers into every response.
+"""Response generator that fills contact numbers (and the policy's rule numbers) into every response.
 
 Configured in endpoints.yml (``nlg: type: bot.content.nlg.ContactsNLG``). It runs in the
 Rasa server, so numbers appear even when the action server is unreachable.
@@ -13,13 +13,13 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.content.contacts import contacts
+from bot.content.messages import template_values
 
 
 class ContactsNLG(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None) -> None:
         super().__init__((domain or Domain.empty()).responses)
-        self._contacts = contacts()
+        self._contacts = template_values()
 
     async def generate(
         self,

@@ -7,7 +7,6 @@ Rasa server's helpers all share one file whatever their working directory.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +16,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, create_engine
 from sqlalchemy.orm import Session
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from bot.settings import DEFAULT_DATABASE_URL, ROOT, VAR_DIR, settings
+
+REPO_ROOT: Path = ROOT
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 _engines: dict[str, Engine] = {}
@@ -26,12 +27,10 @@ _lock = threading.Lock()
 
 def database_url() -> str:
     """``$DATABASE_URL``, else ``sqlite:///<repo>/var/assistant.db`` (var/ created)."""
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        return url
-    var = REPO_ROOT / "var"
-    var.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{var / 'assistant.db'}"
+    url = settings().database_url
+    if url == DEFAULT_DATABASE_URL:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+    return url
 
 
 def get_engine(url: str | None = None) -> Engine:

@@ -2,7 +2,9 @@
 
 Pure functions (no Rasa): the actions render each ``Reply`` from
 bot/content/messages.yml, so every sentence is written once and every figure comes from
-the contract record or the page's rules.
+the contract record or the page's rules. Questions are intent names as plain
+strings; which intents are personal questions is declared in bot/content/intents.py
+(tests/content/test_intents.py checks each has an answer here).
 """
 
 from __future__ import annotations
@@ -17,17 +19,6 @@ from bot.domain.policy import (
     refund_quote,
     rental_included,
     trip_interruption_included,
-)
-
-# Questions with a general answer (domain.yml) that a contract can make personal.
-GENERAL_QUESTIONS = ("ask_rental", "ask_trip_interruption", "ask_deductible", "ask_cancel")
-# Questions only the contract record can answer.
-CONTRACT_QUESTIONS = (
-    "ask_my_plan",
-    "ask_my_vehicle",
-    "ask_contract_end",
-    "ask_gap_status",
-    "lookup_contract",
 )
 
 

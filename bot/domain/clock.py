@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
+
+from bot.settings import settings
 
 
 def today() -> date:
-    pinned = os.environ.get("ASSISTANT_TODAY", "").strip()
-    return date.fromisoformat(pinned) if pinned else date.today()
+    return settings().assistant_today or date.today()

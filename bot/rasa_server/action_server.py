@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
-import os
 import sys
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -21,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.ops import logs
+from bot.settings import settings
 
 log = logging.getLogger(__name__)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -56,14 +56,15 @@ def build_app(token: str | None) -> Sanic:
 
 def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, default=int(os.environ.get("ACTION_PORT", "5055")))
+    conf = settings()
+    parser.add_argument("--port", type=int, default=conf.action_port)
     args = parser.parse_args(argv)
-    host = os.environ.get("ACTION_HOST", "127.0.0.1")
-    token = os.environ.get("ACTION_SERVER_TOKEN", "") or None
+    host = conf.action_host
+    token = conf.action_server_token
     if host not in LOOPBACK and not token:
         print("refusing to listen on a public address without ACTION_SERVER_TOKEN", file=sys.stderr)
         return 2
-    logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
+    logs.configure(conf.log_level)
     build_app(token).run(host, args.port, workers=1, access_log=False, motd=False)
     return 0
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -24,6 +23,7 @@ from sanic.response import HTTPResponse
 from bot.content.messages import render
 from bot.rasa_server import process as rasa_process
 from bot.rasa_server.guard import handle_safely
+from bot.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +113,9 @@ class SafeSocketIOInput(SocketIOInput):
         bp = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None
-        origins = os.environ.get("CORS_ORIGINS", "").split()
+        origins = settings().cors_origins_configured  # unset: socket.io's own default
         if origins:
-            sio.eio.cors_allowed_origins = origins
+            sio.eio.cors_allowed_origins = list(origins)
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: dict | None) -> None:

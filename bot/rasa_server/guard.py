@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-import os
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -24,6 +23,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot.content.messages import render
 from bot.rasa_server import metrics
+from bot.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -100,10 +100,10 @@ class RateLimiter:
 
 
 RATE_LIMITER = RateLimiter(
-    limit=int(os.environ.get("RATE_LIMIT_MESSAGES", "30")),
-    window_seconds=float(os.environ.get("RATE_LIMIT_WINDOW_SECONDS", "60")),
+    limit=settings().rate_limit_messages,
+    window_seconds=settings().rate_limit_window_seconds,
 )
-MESSAGE_TIMEOUT_SECONDS = float(os.environ.get("MESSAGE_TIMEOUT_SECONDS", "20"))
+MESSAGE_TIMEOUT_SECONDS = settings().message_timeout_seconds
 
 
 async def _say(channel: OutputChannel, recipient: str, key: str) -> None:

@@ -20,6 +20,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.content.intents import INTENT_NAMES
+
 MESSAGES = Counter("assistant_messages_total", "Customer messages handled", ["channel"])
 LATENCY = Histogram(
     "assistant_reply_seconds",
@@ -34,6 +36,13 @@ RATE_LIMITED = Counter(
     "assistant_rate_limited_total", "Messages refused by the per-sender limit", ["channel"]
 )
 INTENTS = Counter("assistant_intents_total", "Classified intents", ["intent"])
+# Intent labels are the intents of bot/content/intents.py (each series exists
+# from the start, at 0), plus these; anything else (a "/payload" typed by hand)
+# counts as OTHER_INTENT, so a client cannot grow the label set.
+EXTRA_INTENT_LABELS = ("nlu_fallback", "none")
+OTHER_INTENT = "other"
+for _name in sorted(INTENT_NAMES) + [*EXTRA_INTENT_LABELS, OTHER_INTENT]:
+    INTENTS.labels(_name)
 FALLBACKS = Counter("assistant_fallbacks_total", "Fallback steps", ["stage"])
 HANDOFFS = Counter("assistant_handoffs_total", "Hand-offs to a phone line", ["kind"])
 CONVERSATIONS = Counter("assistant_conversations_total", "Conversations started")
@@ -51,6 +60,11 @@ HANDOFF_ACTIONS = {
     "action_default_fallback": "phone",
 }
 MAX_TRACKED_CONVERSATIONS = 100_000
+
+
+def intent_label(intent: str) -> str:
+    """The ``intent`` label for a classified intent: bounded by the intent table."""
+    return intent if intent in INTENT_NAMES or intent in EXTRA_INTENT_LABELS else OTHER_INTENT
 
 
 class MetricsEventBroker(EventBroker):
@@ -72,7 +86,7 @@ class MetricsEventBroker(EventBroker):
             CONVERSATIONS.inc()
         elif kind == "user":
             intent = (event.get("parse_data") or {}).get("intent", {}).get("name") or "none"
-            INTENTS.labels(intent).inc()
+            INTENTS.labels(intent_label(intent)).inc()
             if intent == "nlu_fallback":
                 FALLBACKS.labels("nlu").inc()
         elif kind == "action":

@@ -6,13 +6,12 @@ so a channel is the one place of ours that runs there first.
 
 from __future__ import annotations
 
-import os
-
 from sanic import Blueprint
 
 from bot.ops import logs, privacy
 from bot.rasa_server import speedups
 from bot.rasa_server.guard import install_failure_watch
+from bot.settings import settings
 
 
 def use_json_logs() -> None:
@@ -21,7 +20,7 @@ def use_json_logs() -> None:
     `rasa run` applies deploy/logging.yml and then replaces its console
     handler with coloredlogs'; this puts ours back. Rasa has set LOG_LEVEL.
     """
-    logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
+    logs.configure(settings().log_level)
     privacy.install()  # also masks structlog's events
 
 

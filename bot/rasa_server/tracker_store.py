@@ -18,8 +18,8 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import os
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,19 +31,19 @@ from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotS
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.settings import DEFAULT_TRACKER_COMPACT_EVENTS, load, settings
+
 log = logging.getLogger(__name__)
 
-DEFAULT_COMPACT_AFTER_EVENTS = 40
+DEFAULT_COMPACT_AFTER_EVENTS = DEFAULT_TRACKER_COMPACT_EVENTS
 
 
-def compact_after_events(environ: dict[str, str]) -> int:
-    """TRACKER_COMPACT_EVENTS: session length (in events) that triggers a compaction; 0 turns it off."""
-    raw = environ.get("TRACKER_COMPACT_EVENTS", "")
-    try:
-        return max(0, int(raw)) if raw.strip() else DEFAULT_COMPACT_AFTER_EVENTS
-    except ValueError:
-        log.warning("TRACKER_COMPACT_EVENTS=%r is not a number; using %d", raw, DEFAULT_COMPACT_AFTER_EVENTS)
-        return DEFAULT_COMPACT_AFTER_EVENTS
+def compact_after_events(environ: Mapping[str, str] | None = None) -> int:
+    """TRACKER_COMPACT_EVENTS: session length (in events) that triggers a compaction; 0 turns it off.
+
+    ``environ`` defaults to this process's settings (bot/settings.py).
+    """
+    return (settings() if environ is None else load(environ)).tracker_compact_events
 
 
 def events_in_current_session(tracker: DialogueStateTracker) -> int:
@@ -110,7 +110,7 @@ class AssistantSQLTrackerStore(SQLTrackerStore):
         **kwargs: Any,
     ) -> None:
         super().__init__(domain=domain, event_broker=event_broker, **kwargs)
-        self.compact_after = compact_after_events(dict(os.environ))
+        self.compact_after = compact_after_events()
         if self.engine.dialect.name == "sqlite":
             self._reopen_sqlite()
         events = self.SQLEvent.__table__

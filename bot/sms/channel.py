@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -33,6 +32,8 @@ from bot.content.messages import options_text, sms_text
 from bot.domain.identity import mask_phone
 from bot.rasa_server import process as rasa_process
 from bot.rasa_server.guard import guarded
+from bot.settings import load as load_settings
+from bot.settings import settings
 from bot.sms.options import Choice, OfferedChoices
 from bot.sms.security import sender_id, sender_key, signature_valid
 from bot.sms.text import (
@@ -86,15 +87,18 @@ class SmsSettings:
     sender_key: bytes
 
     @classmethod
-    def load(cls, credentials: Mapping[str, Any], environ: Mapping[str, str]) -> SmsSettings:
-        def setting(key: str, env_var: str) -> str:
-            return str(credentials.get(key) or environ.get(env_var, "")).strip()
+    def load(cls, credentials: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> SmsSettings:
+        """credentials.yml's values, else the environment's (this process's settings by default)."""
+        env = settings() if environ is None else load_settings(environ)
 
-        token = setting("auth_token", "TWILIO_AUTH_TOKEN")
+        def setting(key: str, from_env: str) -> str:
+            return str(credentials.get(key) or from_env).strip()
+
+        token = setting("auth_token", env.twilio_auth_token)
         return cls(
             token,
-            setting("public_url", "SMS_PUBLIC_URL"),
-            sender_key(setting("sender_key", "SMS_SENDER_KEY"), token),
+            setting("public_url", env.sms_public_url),
+            sender_key(setting("sender_key", env.sms_sender_key), token),
         )
 
 
@@ -216,7 +220,7 @@ class SmsInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         rasa_process.use_json_logs()  # before the settings can warn about a missing token
-        return cls(SmsSettings.load(credentials or {}, os.environ))
+        return cls(SmsSettings.load(credentials or {}))
 
     def __init__(self, settings: SmsSettings, opt_outs: OptOutStore | None = None) -> None:
         self.settings = settings

@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from aiohttp import web
 
 from bot.ops import logs
+from bot.settings import settings
 from bot.web.app import MissingAsset, Settings, create_app
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.web", description=__doc__)
-    parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
+    conf = settings()
+    parser.add_argument("--port", type=int, default=conf.web_port)
     parser.add_argument(
         "--host",
-        default=os.environ.get("WEB_HOST", "127.0.0.1"),
+        default=conf.web_host,
         help="interface to listen on (env WEB_HOST; default 127.0.0.1)",
     )
     args = parser.parse_args(argv)
-    logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
+    logs.configure(conf.log_level)
     try:
-        app = create_app(Settings.from_env(os.environ))
+        app = create_app(Settings.from_settings(conf))
     except MissingAsset as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

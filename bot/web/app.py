@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot import settings as product_settings
 from bot.content.faq import build_faq, faq_document, json_ld
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = Path(__file__).with_name("static")
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 SOCKET_IO_CLIENT = ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
-DEFAULT_RASA_URL = "http://localhost:5005"
+DEFAULT_RASA_URL = product_settings.Settings().rasa_url
 
 JS = "application/javascript"
 CSS = "text/css"
@@ -54,8 +55,12 @@ class Settings:
     rasa_url: str  # where browsers reach Rasa's socket.io channel
 
     @classmethod
+    def from_settings(cls, conf: product_settings.Settings) -> Settings:
+        return cls(rasa_url=conf.rasa_url)
+
+    @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
-        return cls(rasa_url=(environ.get("RASA_URL") or DEFAULT_RASA_URL).rstrip("/"))
+        return cls.from_settings(product_settings.load(environ))
 
 
 @dataclass(frozen=True)

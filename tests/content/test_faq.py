@@ -17,7 +17,7 @@ from bot.content.faq import (
     json_ld,
     response_text,
 )
-from bot.content.topics import TOPICS
+from bot.content.intents import TOPICS
 from bot.ops import cli
 
 PLACEHOLDER = re.compile(r"{(\w+)}")
@@ -32,13 +32,14 @@ def _default_variant(name: str) -> str:
 def test_every_topic_is_a_question_in_order():
     entries = build_faq()
     assert [(e.id, e.question, e.category) for e in entries] == [
-        (t.intent, t.question, t.category) for t in TOPICS
+        (t.name, t.question, t.category) for t in TOPICS
     ]
 
 
 def test_answers_are_the_domain_responses_with_contacts_filled():
     numbers = contacts()
     for entry, topic in zip(build_faq(), TOPICS):
+        assert topic.response
         raw = _default_variant(topic.response)
         names = PLACEHOLDER.findall(raw)
         expected = raw
@@ -81,7 +82,7 @@ def test_a_channel_variant_is_used_only_for_its_channel():
 def test_json_document_and_structured_data():
     entries = build_faq()
     document = json.loads(json.dumps(faq_document(entries)))
-    assert [e["id"] for e in document["entries"]] == [t.intent for t in TOPICS]
+    assert [e["id"] for e in document["entries"]] == [t.name for t in TOPICS]
     assert set(document["entries"][0]) == {"id", "category", "question", "answer", "keywords"}
     data = json_ld(entries)
     assert data["@type"] == "FAQPage"

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from bot.content.intents import LOOKUP_CONTRACT, PERSONAL_QUESTIONS
 from bot.content.messages import catalogue, render
 from bot.data.services import ClaimView, ContractView
 from bot.domain.answers import contract_summary, long_date, personal_answer
@@ -45,17 +46,7 @@ def test_every_reply_renders_without_missing_variables() -> None:
     claim = ClaimView(
         "GAP-ABCDEFGH", "open", datetime(2026, 11, 20, tzinfo=timezone.utc), TODAY, "rest", "APP-1"
     )
-    for question in (
-        "ask_rental",
-        "ask_trip_interruption",
-        "ask_deductible",
-        "ask_cancel",
-        "ask_my_plan",
-        "ask_my_vehicle",
-        "ask_contract_end",
-        "ask_gap_status",
-        "lookup_contract",
-    ):
+    for question in (*PERSONAL_QUESTIONS, LOOKUP_CONTRACT):
         for contract in (
             CONTRACT,
             replace(

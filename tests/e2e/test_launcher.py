@@ -116,12 +116,21 @@ def start_launcher(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
 
 
 def pid_running(module: str) -> int | None:
-    """The pid of the process started as ``python -m <module>`` with our test ports."""
-    out = subprocess.run(["ps", "-e", "-o", "pid=,args="], capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        pid, args = line.strip().split(" ", 1)
-        if f"-m {module} " in args and PORTS["ACTION_PORT"] in args:
-            return int(pid)
+    """The pid of the process started as ``python -m <module>`` with our test ports.
+
+    Read from /proc, not `ps`: ps cuts a long command line at 80 columns when
+    its output is a pipe, and CI's checkout path is long.
+    """
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        words = [a.decode(errors="replace") for a in args]
+        if module in words and "-m" in words and PORTS["ACTION_PORT"] in words and _alive(entry.name):
+            return int(entry.name)
     return None
 
 

@@ -1,0 +1,139 @@
+"""bot/settings.py: every environment variable, its default written once."""
+
+from __future__ import annotations
+
+import ast
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot import settings as s
+from bot.ops import launcher
+from bot.settings import ROOT, SettingError, Settings, load, settings
+
+PRODUCT_DIRS = ("bot", "actions")
+# Not the product's settings: the launcher and topology build their children's
+# environment, contacts.yml overrides are bot/content/contacts.py's.
+MAY_READ_ENVIRON = {
+    "bot/settings.py",
+    "bot/content/contacts.py",
+    "bot/ops/launcher.py",
+    "bot/ops/topology.py",
+    "bot/ops/supervisor.py",
+}
+
+
+def test_defaults() -> None:
+    conf = load({})
+    assert conf == Settings()
+    assert conf.database_url == f"sqlite:///{ROOT / 'var' / 'assistant.db'}"
+    assert conf.assistant_today is None
+    assert (conf.rate_limit_messages, conf.rate_limit_window_seconds) == (30, 60.0)
+    assert conf.message_timeout_seconds == 20.0
+    assert conf.tracker_compact_events == 40
+    assert (conf.action_port, conf.rasa_port, conf.web_port) == (5055, 5005, 8080)
+    assert conf.action_server_url == "http://127.0.0.1:5055/webhook"
+    assert conf.rasa_url == "http://localhost:5005"
+    assert conf.cors_origins == ("http://localhost:8080", "http://127.0.0.1:8080")
+    assert conf.cors_origins_configured == ()
+    assert conf.action_server_token is None
+    assert conf.log_level == "INFO"
+
+
+def test_values_and_derived_urls() -> None:
+    conf = load(
+        {
+            "ACTION_PORT": "6055",
+            "RASA_PORT": "6005",
+            "WEB_PORT": "9090",
+            "PUBLIC_HOST": "chat.example.test",
+            "ASSISTANT_TODAY": "2026-11-24",
+            "ACTION_SERVER_TOKEN": " secret ",
+            "CORS_ORIGINS": "https://a.test  https://b.test",
+            "RATE_LIMIT_MESSAGES": "5",
+            "DATABASE_URL": "",  # blank: the default
+        }
+    )
+    assert conf.action_server_url == "http://127.0.0.1:6055/webhook"
+    assert conf.rasa_url == "http://chat.example.test:6005"
+    assert conf.assistant_today == date(2026, 11, 24)
+    assert conf.action_server_token == "secret"
+    assert conf.cors_origins == ("https://a.test", "https://b.test")
+    assert conf.rate_limit_messages == 5
+    assert conf.database_url == s.DEFAULT_DATABASE_URL
+    assert load({"RASA_URL": "https://chat.test/"}).rasa_url == "https://chat.test"
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {},
+        {"RASA_PORT": "6005", "ACTION_PORT": "6055", "WEB_PORT": "9090", "PUBLIC_HOST": "example.test"},
+        {
+            "ACTION_SERVER_URL": "http://actions:1/webhook",
+            "RASA_URL": "http://r:2",
+            "CORS_ORIGINS": "http://w:3",
+        },
+        {"TRACKER_DB": "/tmp/t.db", "RASA_ENDPOINTS": "deploy/endpoints.production.yml"},
+    ],
+)
+def test_the_launcher_defaults_agree(environ: dict[str, str]) -> None:
+    """The launcher will read these settings; until then its defaults must be the same."""
+    conf = load(environ)
+    theirs = launcher.settings(environ)
+    assert theirs["RASA_PORT"] == str(conf.rasa_port)
+    assert theirs["ACTION_PORT"] == str(conf.action_port)
+    assert theirs["WEB_PORT"] == str(conf.web_port)
+    assert theirs["ACTION_SERVER_URL"] == conf.action_server_url
+    assert theirs["RASA_URL"] == conf.rasa_url
+    assert theirs["CORS_ORIGINS"].split() == list(conf.cors_origins)
+    assert theirs["PUBLIC_HOST"] == conf.public_host
+    assert theirs["TRACKER_DB"] == conf.tracker_db
+    assert theirs["RASA_ENDPOINTS"] == conf.rasa_endpoints
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [{"RATE_LIMIT_MESSAGES": "many"}, {"WEB_PORT": "80.5"}, {"ASSISTANT_TODAY": "24/11/2026"}],
+)
+def test_a_malformed_value_names_its_variable(environ: dict[str, str]) -> None:
+    with pytest.raises(SettingError, match=next(iter(environ))):
+        load(environ)
+
+
+def test_a_malformed_compaction_threshold_keeps_the_default(caplog: pytest.LogCaptureFixture) -> None:
+    assert load({"TRACKER_COMPACT_EVENTS": "lots"}).tracker_compact_events == 40
+    assert "TRACKER_COMPACT_EVENTS" in caplog.text
+    assert load({"TRACKER_COMPACT_EVENTS": "-3"}).tracker_compact_events == 0
+
+
+def test_settings_is_parsed_once_and_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEB_PORT", "9191")
+    first = settings()
+    assert first.web_port == 9191 and settings() is first
+    monkeypatch.setenv("WEB_PORT", "9292")
+    assert settings().web_port == 9292
+    s.reset()
+    assert settings().web_port == 9292
+
+
+def test_the_product_reads_the_environment_only_through_settings() -> None:
+    offenders = []
+    for folder in PRODUCT_DIRS:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel in MAY_READ_ENVIRON or "/migrations/" in rel:
+                continue
+            tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv"):
+                    offenders.append(f"{rel}:{node.lineno}")
+    assert not offenders, "read bot.settings.settings() instead: " + ", ".join(offenders)
+
+
+def test_every_variable_is_a_setting() -> None:
+    assert len(set(s.VARIABLES)) == len(s.VARIABLES)
+    source = Path(s.__file__).read_text(encoding="utf-8")
+    for name in s.VARIABLES:
+        assert source.count(f'"{name}"') >= 2, f"{name} is listed but never read"
