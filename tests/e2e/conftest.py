@@ -19,6 +19,7 @@ import pytest
 
 from bot.ops.health import responds
 from bot.ops.model import current_model
+from tests.support.ports import ports as test_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-24"
@@ -47,7 +48,7 @@ def _model_path() -> str:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("stack")
-    ports = {"RASA_PORT": "15005", "ACTION_PORT": "15055", "WEB_PORT": "18080"}
+    ports = test_ports(RASA_PORT=15005, ACTION_PORT=15055, WEB_PORT=18080)
     env = dict(os.environ)
     env.update(ports)
     env.update(

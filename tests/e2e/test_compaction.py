@@ -23,8 +23,9 @@ import pytest
 
 from bot.ops import topology
 from bot.ops.model import current_model
+from tests.support.ports import ports
 
-PORTS = {"RASA_PORT": "18105", "ACTION_PORT": "18155", "WEB_PORT": "18180"}
+PORTS = ports(RASA_PORT=18105, ACTION_PORT=18155, WEB_PORT=18180)
 SMITH_JONES = ("Smith-Jones", "98101", "5YJ3E1EAXPF402917")  # demo contract with GAP
 CONVERSATIONS = {
     "offer, look-up and personal answers": [

@@ -21,9 +21,10 @@ import pytest
 from bot.content.contacts import contacts
 from bot.ops.health import responds
 from bot.ops.model import current_model
+from tests.support.ports import port
 
 ROOT = Path(__file__).resolve().parents[2]
-RASA_PORT, ACTION_PORT = 17005, 17055
+RASA_PORT, ACTION_PORT = port(17005), port(17055)
 PHONES = contacts()
 SLOW_SERVER = """
 import asyncio, sys

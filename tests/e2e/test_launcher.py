@@ -16,9 +16,10 @@ from pathlib import Path
 from bot.content.contacts import contacts
 from bot.ops.health import responds
 from bot.ops.model import current_model
+from tests.support.ports import ports
 
 ROOT = Path(__file__).resolve().parents[2]
-PORTS = {"RASA_PORT": "19005", "ACTION_PORT": "19055", "WEB_PORT": "19080"}
+PORTS = ports(RASA_PORT=19005, ACTION_PORT=19055, WEB_PORT=19080)
 
 
 def port_open(port: int) -> bool:

@@ -33,13 +33,14 @@ from bot.ops import topology
 from bot.ops.health import responds
 from bot.ops.model import current_model
 from bot.settings import ROOT
+from tests.support.ports import ports
 
 TODAY = "2026-11-24"
 # Own ports per configuration, so both run at once (two Rasa servers load in
 # parallel in much less than twice the time of one) and beside `stack`.
 PORTS = {
-    "embedded": {"RASA_PORT": "16005", "ACTION_PORT": "16055", "WEB_PORT": "16080"},
-    "production": {"RASA_PORT": "16006", "ACTION_PORT": "16056", "WEB_PORT": "16081"},
+    "embedded": ports(RASA_PORT=16005, ACTION_PORT=16055, WEB_PORT=16080),
+    "production": ports(RASA_PORT=16006, ACTION_PORT=16056, WEB_PORT=16081),
 }
 SMITH_JONES = ("Smith-Jones", "98101", "5YJ3E1EAXPF402917", "APP-100103")  # demo contract with GAP
 

@@ -21,10 +21,11 @@ from bot.data.engine import reset_engine_cache
 from bot.data.migrate import upgrade
 from bot.ops import topology
 from bot.ops.model import current_model
+from tests.support.ports import port
 
 TODAY = "2026-11-24"
-RASA_PORTS = (17005, 17006)
-ACTION_PORTS = (17055, 17056)
+RASA_PORTS = (port(17005), port(17006))
+ACTION_PORTS = (port(17055), port(17056))
 
 
 def _name(kind: str) -> str:
