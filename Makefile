@@ -8,9 +8,6 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
-export ACTION_SERVER_URL ?= http://127.0.0.1:$(or $(ACTION_PORT),5055)/webhook
-export TRACKER_DB ?= $(CURDIR)/var/trackers.db
-export ACTION_SERVER_TOKEN ?=
 
 .PHONY: run test test-unit lint format setup train shell validate lock clean nlu-compare policy-compare
 
@@ -46,9 +43,7 @@ train: setup
 
 ## shell: talk to the bot in the terminal (starts the action server too)
 shell: train
-	@$(PY) -m bot.rasa_server.action_server --port $(or $(ACTION_PORT),5055) >var/shell-actions.log 2>&1 & \
-	  pid=$$!; trap "kill $$pid" EXIT; sleep 5; \
-	  $(VENV)/bin/rasa shell --model $(MODEL) --endpoints endpoints.yml
+	@$(PY) -m bot.ops.shell --model $(MODEL)
 
 validate: setup
 	$(VENV)/bin/rasa data validate --fail-on-warnings
@@ -73,7 +68,7 @@ services-stop:
 	scripts/services.sh stop
 
 ## topology: two Rasa replicas + two action servers on PostgreSQL + Redis; Ctrl-C stops all
-topology: train
+topology: train services
 	$(PY) -m bot.ops.topology --model $(MODEL)
 
 # --- documentation pictures (tools/screenshots.py, docs/channels.md) ---

@@ -1,22 +1,16 @@
-"""Processes the bench starts, and what /proc says about them and the machine.
+"""What /proc says about the processes the bench measures, and about the machine.
 
-Every child runs in its own session (process group) so the bench can stop it
-and all its descendants with one signal; `Children.stop_all` is called from a
-``finally`` and on SIGINT/SIGTERM, so Ctrl-C leaves nothing running.
+The bench starts and stops its processes with the product's supervisor
+(bot/ops/supervisor.py), from a ``finally`` and on SIGINT/SIGTERM, so Ctrl-C
+leaves nothing running.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import socket
-import subprocess
 import time
-import urllib.request
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -192,119 +186,3 @@ def port_free(port: int) -> bool:
             return True
         except OSError:
             return False
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return resp.status == 200
-    except Exception:
-        return False
-
-
-# --- children ---------------------------------------------------------------------------
-
-
-@dataclass
-class Child:
-    name: str
-    command: list[str]
-    cwd: Path
-    env: dict[str, str]
-    health_url: str
-    log_path: Path
-    proc: subprocess.Popen | None = None
-    started: float = 0.0
-    ready_after: float | None = None  # seconds from start to health OK
-    _log: IO[bytes] | None = field(default=None, repr=False)
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    def log_tail(self, chars: int = 2500) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
-
-
-class Children:
-    def __init__(self) -> None:
-        self.all: list[Child] = []
-
-    def start(self, child: Child) -> Child:
-        child.log_path.parent.mkdir(parents=True, exist_ok=True)
-        child._log = open(child.log_path, "ab")
-        child.started = time.monotonic()
-        child.proc = subprocess.Popen(
-            child.command,
-            cwd=child.cwd,
-            env=child.env,
-            stdout=child._log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        self.all.append(child)
-        return child
-
-    def wait_healthy(self, children: Sequence[Child], timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        pending = [c for c in children if c.ready_after is None]
-        while pending:
-            for c in pending:
-                assert c.proc is not None
-                if c.proc.poll() is not None:
-                    raise RuntimeError(f"{c.name} exited with code {c.proc.returncode}:\n{c.log_tail()}")
-                if healthy(c.health_url):
-                    c.ready_after = time.monotonic() - c.started
-            pending = [c for c in pending if c.ready_after is None]
-            if pending and time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"timed out after {timeout:.0f}s waiting for {', '.join(c.name for c in pending)}:\n"
-                    f"{pending[0].log_tail()}"
-                )
-            if pending:
-                time.sleep(0.2)
-
-    def pids(self) -> list[int]:
-        out: list[int] = []
-        for c in self.all:
-            if c.proc is not None and c.proc.poll() is None:
-                out.extend(tree(c.proc.pid))
-        return out
-
-    def stop(self, children: Sequence[Child], grace: float = 10.0) -> None:
-        live = [c for c in children if c.proc is not None and c.proc.poll() is None]
-        for c in live:
-            assert c.proc is not None
-            try:
-                os.killpg(c.proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + grace
-        for c in live:
-            assert c.proc is not None
-            try:
-                c.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(c.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                c.proc.wait()
-        for c in children:
-            # stragglers of the group (a child that outlived its leader)
-            if c.proc is not None:
-                try:
-                    os.killpg(c.proc.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-            if c._log is not None:
-                c._log.close()
-                c._log = None
-
-    def stop_all(self) -> None:
-        self.stop(list(reversed(self.all)))

@@ -22,9 +22,10 @@ import sys
 import time
 from pathlib import Path
 
-from bench import loadgen, procs
+from bench import loadgen
 from bench.loadgen import Target
 from bench.runner import VAR, Product, model_default, say
+from bot.ops.supervisor import Supervisor
 
 TOOLS = VAR / "tools"
 PY_SPY = TOOLS / "bin" / "py-spy"
@@ -176,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     work = VAR / f"work-prof-{run}"
     work.mkdir(parents=True, exist_ok=True)
     product = Product(model, [37106 + i for i in range(args.replicas)], 37155, work, args.tf_threads)
-    children = procs.Children()
+    children = Supervisor()
     log_dir = VAR / "logs-profile"
     spies: list[tuple[str, subprocess.Popen, Path]] = []
     try:
@@ -249,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             if p.poll() is None:
                 p.terminate()
                 p.wait()
-        children.stop_all()
+        children.stop()
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -48,6 +48,10 @@ from typing import Any
 
 from bench import loadgen, procs
 from bench.loadgen import Target
+from bot.ops import stack
+from bot.ops.supervisor import Child, Supervisor
+from bot.settings import Settings
+from bot.settings import load as load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
@@ -117,16 +121,16 @@ def base_env() -> dict[str, str]:
 class MemorySampler(threading.Thread):
     """Samples each child's RSS once a second; keeps the maximum seen."""
 
-    def __init__(self, children: procs.Children) -> None:
+    def __init__(self, supervisor: Supervisor) -> None:
         super().__init__(daemon=True)
-        self.children = children
+        self.supervisor = supervisor
         self.max_rss: dict[str, float] = {}
         self._stop = threading.Event()
 
     def run(self) -> None:
         while not self._stop.wait(1.0):
-            for c in list(self.children.all):
-                if c.proc is not None and c.proc.poll() is None:
+            for c in list(self.supervisor.children):
+                if c.running():
                     rss = procs.status_kb(c.pid, "VmRSS") / 1024
                     self.max_rss[c.name] = max(self.max_rss.get(c.name, 0.0), rss)
 
@@ -193,19 +197,20 @@ def ensure_reference(budget: Budget) -> dict[str, Any]:
     return {"model": str(models[-1]), "cached": False, **info}
 
 
-def stock_child(port: int, log_dir: Path) -> procs.Child:
-    return procs.Child(
+def stock_child(port: int, log_dir: Path) -> Child:
+    return Child(
         "stock-rasa",
         [RASA, "run", "--model", "models", "--port", str(port), "--interface", "127.0.0.1"],
-        REFERENCE_DIR,
-        base_env(),
         f"http://127.0.0.1:{port}/webhooks/rest/",
-        log_dir / "stock-rasa.log",
+        cwd=REFERENCE_DIR,
+        env=base_env(),
+        log_file=log_dir / "stock-rasa.log",
+        restart=False,  # a crash must fail the measurement, not hide in a restart
     )
 
 
 class Product:
-    """Our action server and Rasa replicas, built with bot.ops.launcher's commands."""
+    """Our action server and Rasa replicas, as `make run` builds them (bot.ops.stack)."""
 
     def __init__(
         self,
@@ -216,9 +221,6 @@ class Product:
         tf_threads: int | None,
         extra_env: Sequence[str] = (),
     ) -> None:
-        from bot.ops import launcher  # the same commands `make run` uses
-
-        self.launcher = launcher
         self.model = model
         self.rasa_ports = list(rasa_ports)
         self.action_port = action_port
@@ -229,12 +231,11 @@ class Product:
             DATABASE_URL=f"sqlite:///{work / 'contracts.db'}",
             RATE_LIMIT_MESSAGES="100000",  # the per-sender limit would throttle the load
             ACTION_PORT=str(action_port),
-            ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}/webhook",
-            ACTION_SERVER_TOKEN="",
             PUBLIC_HOST="127.0.0.1",
             RASA_ENDPOINTS="endpoints.yml",
         )
-        env.pop("RASA_JWT_SECRET", None)
+        for name in ("RASA_JWT_SECRET", "ACTION_SERVER_URL", "ACTION_SERVER_TOKEN"):
+            env.pop(name, None)
         if tf_threads:
             env["TF_INTRA_OP_PARALLELISM_THREADS"] = str(tf_threads)
             env["TF_INTER_OP_PARALLELISM_THREADS"] = str(tf_threads)
@@ -243,36 +244,37 @@ class Product:
             env[key] = value
         self.env = env
 
-    def prepare(self) -> None:
-        conf = self.launcher.settings({**self.env, "RASA_PORT": str(self.rasa_ports[0])})
-        self.launcher.prepare_database(self.launcher.child_environment({**self.env, **conf}))
-
-    def _services(self, index: int) -> dict[str, Any]:
+    def _replica(self, index: int) -> tuple[Settings, dict[str, str]]:
         environ = {
             **self.env,
             "RASA_PORT": str(self.rasa_ports[index]),
             "TRACKER_DB": str(self.work / f"trackers-{index + 1}.db"),
         }
-        conf = self.launcher.settings(environ)
-        env = {**self.launcher.child_environment({**environ, **conf}), **environ, **conf}
-        return {"env": env, "by_name": {s.name: s for s in self.launcher.services(self.model, conf)}}
+        conf = load_settings(environ)
+        return conf, stack.child_environment(conf, environ)
 
-    def action_child(self, log_dir: Path) -> procs.Child:
-        s = self._services(0)
-        svc = s["by_name"]["action server"]
-        return procs.Child("actions", svc.command, ROOT, s["env"], svc.health_url, log_dir / "actions.log")
+    def prepare(self) -> None:
+        stack.prepare_database(self._replica(0)[1])
 
-    def rasa_child(self, index: int, log_dir: Path) -> procs.Child:
-        s = self._services(index)
-        svc = s["by_name"]["Rasa server"]
-        return procs.Child(
-            f"rasa-{index + 1}",
-            svc.command + ["--interface", "127.0.0.1"],
-            ROOT,
-            s["env"],
-            f"http://127.0.0.1:{self.rasa_ports[index]}/webhooks/rest/",
-            log_dir / f"rasa-{index + 1}.log",
+    def action_child(self, log_dir: Path) -> Child:
+        conf, env = self._replica(0)
+        child = stack.action_server(conf, env, name="actions", log_file=log_dir / "actions.log")
+        child.restart = False
+        return child
+
+    def rasa_child(self, index: int, log_dir: Path) -> Child:
+        conf, env = self._replica(index)
+        child = stack.rasa_server(
+            self.model,
+            conf,
+            env,
+            name=f"rasa-{index + 1}",
+            interface="127.0.0.1",
+            log_file=log_dir / f"rasa-{index + 1}.log",
         )
+        child.health_url = f"http://127.0.0.1:{self.rasa_ports[index]}/webhooks/rest/"
+        child.restart = False
+        return child
 
     def rest_url(self, index: int) -> str:
         return f"http://127.0.0.1:{self.rasa_ports[index]}/webhooks/rest/webhook"
@@ -291,7 +293,7 @@ class Runner:
         self.args = args
         self.plan = Plan(args.quick, args.rounds)
         self.budget = Budget(args.budget)
-        self.children = procs.Children()
+        self.children = Supervisor(stop_grace_seconds=10)
         self.sampler = MemorySampler(self.children)
         self.run_id = dt.datetime.now().strftime("%H%M%S")
         self.log_dir = VAR / "logs"  # this run's server logs (the previous run's are replaced)
@@ -590,7 +592,7 @@ class Runner:
             self.memory()
         finally:
             self.sampler.stop()
-            self.children.stop_all()
+            self.children.stop()
             if getattr(self, "work", None) is not None and not self.args.keep_work:
                 shutil.rmtree(self.work, ignore_errors=True)
             self.aggregate()

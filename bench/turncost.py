@@ -22,7 +22,6 @@ import logging
 import os
 import pstats
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,40 +30,36 @@ from pathlib import Path
 from typing import Any
 
 from bench.loadgen import FAQ
-from bench.runner import ROOT, model_default, say
-from bot.ops.health import responds
+from bench.runner import model_default, say
+from bot.ops import stack
+from bot.ops.supervisor import Supervisor
+from bot.settings import load as load_settings
 
 
 @contextlib.contextmanager
 def product_environment(action_port: int) -> Iterator[None]:
     """Throwaway databases and an action server on ``action_port``, for in-process agents."""
     work = Path(tempfile.mkdtemp(prefix="turncost-"))
-    os.environ.update(
-        TRACKER_DB=str(work / "trackers.db"),
-        DATABASE_URL=f"sqlite:///{work / 'contracts.db'}",
-        ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}/webhook",
-        ACTION_SERVER_TOKEN="",
-        RASA_TELEMETRY_ENABLED="false",
-    )
-    for args in (["db", "upgrade"], ["demo", "seed"]):
-        subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    actions = subprocess.Popen(
-        [sys.executable, "-m", "bot.rasa_server.action_server", "--port", str(action_port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    environ = {
+        **os.environ,
+        "TRACKER_DB": str(work / "trackers.db"),
+        "DATABASE_URL": f"sqlite:///{work / 'contracts.db'}",
+        "ACTION_PORT": str(action_port),
+    }
+    for name in ("ACTION_SERVER_URL", "ACTION_SERVER_TOKEN"):
+        environ.pop(name, None)
+    conf = load_settings(environ)
+    env = stack.child_environment(conf, environ)
+    os.environ.update(env)  # the agent in this process reads endpoints.yml's ${...} from here
+    stack.prepare_database(env)
+    actions = stack.action_server(conf, env, log_file=work / "actions.log")
+    actions.restart = False
+    supervisor = Supervisor([actions])
     try:
-        deadline = time.monotonic() + 60
-        while not responds(f"http://127.0.0.1:{action_port}/health"):
-            if time.monotonic() > deadline or actions.poll() is not None:
-                raise SystemExit("the action server did not start")
-            time.sleep(0.3)
+        supervisor.start_all(timeout=60)
         yield
     finally:
-        actions.terminate()
-        actions.wait(10)
+        supervisor.stop()
 
 
 async def load_agent(model: str) -> Any:

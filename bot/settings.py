@@ -41,6 +41,8 @@ DEFAULT_WEB_HOST = "127.0.0.1"
 DEFAULT_PUBLIC_HOST = "localhost"
 DEFAULT_RASA_ENDPOINTS = "endpoints.yml"
 DEFAULT_LOG_LEVEL = "INFO"
+DEFAULT_REPLICAS = 2
+DEFAULT_RASA_INTERFACE = "127.0.0.1"
 
 # Every variable ``load`` reads (a change to any of them makes ``settings()`` parse again).
 VARIABLES = (
@@ -67,6 +69,8 @@ VARIABLES = (
     "TWILIO_AUTH_TOKEN",
     "SMS_PUBLIC_URL",
     "SMS_SENDER_KEY",
+    "REPLICAS",
+    "RASA_INTERFACE",
 )
 
 
@@ -106,6 +110,9 @@ class Settings:
     twilio_auth_token: str = ""
     sms_public_url: str = ""
     sms_sender_key: str = ""
+    # `make topology`
+    replicas: int = DEFAULT_REPLICAS  # Rasa replicas (and action servers)
+    rasa_interface: str = DEFAULT_RASA_INTERFACE  # where a replica listens (a private network in production)
 
     @property
     def action_server_url(self) -> str:
@@ -125,6 +132,22 @@ class Settings:
     def cors_origins(self) -> tuple[str, ...]:
         """CORS_ORIGINS, else the web app's own origins (the launcher passes these to Rasa)."""
         return self.cors_origins_configured or (self.web_url, f"http://127.0.0.1:{self.web_port}")
+
+    def exported(self) -> dict[str, str]:
+        """The resolved values a child process must see: endpoints.yml's ``${...}``
+        (Rasa refuses a missing one) and what the launcher derived from the ports."""
+        return {
+            "RASA_PORT": str(self.rasa_port),
+            "ACTION_PORT": str(self.action_port),
+            "WEB_PORT": str(self.web_port),
+            "PUBLIC_HOST": self.public_host,
+            "ACTION_SERVER_URL": self.action_server_url,
+            "ACTION_SERVER_TOKEN": self.action_server_token or "",
+            "RASA_URL": self.rasa_url,
+            "CORS_ORIGINS": " ".join(self.cors_origins),
+            "TRACKER_DB": self.tracker_db,
+            "RASA_ENDPOINTS": self.rasa_endpoints,
+        }
 
 
 def load(environ: Mapping[str, str]) -> Settings:
@@ -186,6 +209,8 @@ def load(environ: Mapping[str, str]) -> Settings:
         twilio_auth_token=text("TWILIO_AUTH_TOKEN"),
         sms_public_url=text("SMS_PUBLIC_URL"),
         sms_sender_key=text("SMS_SENDER_KEY"),
+        replicas=integer("REPLICAS", DEFAULT_REPLICAS),
+        rasa_interface=text("RASA_INTERFACE") or DEFAULT_RASA_INTERFACE,
     )
 
 

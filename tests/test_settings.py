@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot import settings as s
-from bot.ops import launcher
+from bot.ops import stack
 from bot.settings import ROOT, SettingError, Settings, load, settings
 
 PRODUCT_DIRS = ("bot", "actions")
@@ -21,6 +21,7 @@ MAY_READ_ENVIRON = {
     "bot/ops/launcher.py",
     "bot/ops/topology.py",
     "bot/ops/supervisor.py",
+    "bot/ops/shell.py",
 }
 
 
@@ -78,19 +79,21 @@ def test_values_and_derived_urls() -> None:
         {"TRACKER_DB": "/tmp/t.db", "RASA_ENDPOINTS": "deploy/endpoints.production.yml"},
     ],
 )
-def test_the_launcher_defaults_agree(environ: dict[str, str]) -> None:
-    """The launcher will read these settings; until then its defaults must be the same."""
+def test_a_child_sees_the_settings_its_launcher_resolved(environ: dict[str, str]) -> None:
+    """The launcher, topology, bench and shell pass the resolved values on (bot/ops/stack.py)."""
     conf = load(environ)
-    theirs = launcher.settings(environ)
-    assert theirs["RASA_PORT"] == str(conf.rasa_port)
-    assert theirs["ACTION_PORT"] == str(conf.action_port)
-    assert theirs["WEB_PORT"] == str(conf.web_port)
-    assert theirs["ACTION_SERVER_URL"] == conf.action_server_url
-    assert theirs["RASA_URL"] == conf.rasa_url
-    assert theirs["CORS_ORIGINS"].split() == list(conf.cors_origins)
-    assert theirs["PUBLIC_HOST"] == conf.public_host
-    assert theirs["TRACKER_DB"] == conf.tracker_db
-    assert theirs["RASA_ENDPOINTS"] == conf.rasa_endpoints
+    child_env = stack.child_environment(conf, environ)
+    seen = load(child_env)
+    assert seen.exported() == conf.exported()
+    assert (seen.action_server_url, seen.rasa_url, seen.cors_origins, seen.tracker_db) == (
+        conf.action_server_url,
+        conf.rasa_url,
+        conf.cors_origins,
+        conf.tracker_db,
+    )
+    # endpoints.yml's ${...} are all set (Rasa refuses a missing one)
+    for name in ("ACTION_SERVER_URL", "ACTION_SERVER_TOKEN", "TRACKER_DB"):
+        assert name in child_env
 
 
 @pytest.mark.parametrize(

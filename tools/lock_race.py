@@ -38,6 +38,7 @@ import aiohttp
 
 from bot.ops import topology
 from bot.settings import ROOT
+from tests.support.services import start_services
 
 MESSAGES = ("hello", "are you a real person?")
 LOCK_STORES = {"redis": "redis", "atomic": "bot.rasa_server.lock_store.AtomicRedisLockStore"}
@@ -185,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--lock-cost", type=int, metavar="N", help="time N uncontended lock cycles per store")
     args = parser.parse_args(argv)
-    services = topology.start_services()
+    services = start_services()
     if args.lock_cost:
         lock_cost(services, args.lock_cost)
         return 0

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +20,10 @@ from playwright.sync_api import Browser, sync_playwright
 
 from bot.ops.health import responds
 from bot.ops.model import current_model
+from bot.ops.supervisor import LaunchFailed, Supervisor
+from bot.settings import settings
 from tests.support.browser import Chat, launch
+from tests.support.launch import launcher
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "docs" / "screenshots"
@@ -52,35 +52,23 @@ def running_stack(web_url: str, rasa_url: str) -> Iterator[str]:
             PYTHONPATH=str(ROOT),
             DATABASE_URL=f"sqlite:///{tmp}/screenshots.db",
             TRACKER_DB=f"{tmp}/trackers.db",
-            ACTION_SERVER_URL=f"http://127.0.0.1:{OWN_PORTS['ACTION_PORT']}/webhook",
         )
-        env.pop("RASA_URL", None)  # the launcher derives it from RASA_PORT
+        for derived in ("RASA_URL", "ACTION_SERVER_URL"):  # the launcher derives them from the ports
+            env.pop(derived, None)
         own_web = f"http://127.0.0.1:{OWN_PORTS['WEB_PORT']}"
-        print(f"starting a stack for the screenshots (log: {tmp}/stack.log)...")
-        with open(Path(tmp) / "stack.log", "w") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "bot.ops.launcher", "--model", _model()],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            try:
-                _wait_for(proc, [own_web + "/health", f"http://127.0.0.1:{OWN_PORTS['RASA_PORT']}/"], tmp)
-                yield own_web
-            finally:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=60)
-
-
-def _wait_for(proc: subprocess.Popen, urls: list[str], tmp: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while not all(responds(u) for u in urls):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            log = (Path(tmp) / "stack.log").read_text()[-3000:]
-            raise SystemExit(f"the stack did not start:\n{log}")
-        time.sleep(1)
+        log_file = Path(tmp) / "stack.log"
+        print(f"starting a stack for the screenshots (log: {log_file})...")
+        supervisor = Supervisor(
+            [launcher("stack", _model(), env, log_file, f"http://127.0.0.1:{OWN_PORTS['RASA_PORT']}/")],
+            stop_grace_seconds=30,
+        )
+        try:
+            supervisor.start_all(START_TIMEOUT_SECONDS)
+            yield own_web
+        except LaunchFailed as problem:
+            raise SystemExit(f"the stack did not start: {problem}") from None
+        finally:
+            supervisor.stop()
 
 
 # (file, viewport width, height, phone?, question asked before the picture)
@@ -116,8 +104,9 @@ def _shoot(browser: Browser, web_url: str, out_dir: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.screenshots", description=__doc__)
-    parser.add_argument("--web-url", default=f"http://127.0.0.1:{os.environ.get('WEB_PORT', '8080')}")
-    parser.add_argument("--rasa-url", default=f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}")
+    conf = settings()
+    parser.add_argument("--web-url", default=f"http://127.0.0.1:{conf.web_port}")
+    parser.add_argument("--rasa-url", default=f"http://127.0.0.1:{conf.rasa_port}")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)

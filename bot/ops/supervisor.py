@@ -6,9 +6,15 @@
 - A child that exits while the product is serving is restarted with backoff
   (0.5 s doubling to 10 s); the others keep serving. A child that exits
   ``max_start_failures`` times in a row before it ever became healthy stops
-  the launch with a clear message instead of looping forever.
+  the launch with a clear message instead of looping forever. A child made
+  with ``restart=False`` (a measurement must not hide a crash) fails at once.
 - ``stop()`` is idempotent and signal-safe: a second SIGTERM (GNU make
   forwards one to its child) cannot interrupt it.
+
+supervisord (`nodaemon`, `autorestart`, `stopasgroup`) was measured against
+these requirements and left out: its children outlive a SIGKILLed supervisord,
+it has no HTTP health checks, and it restarts a child that dies after start-up
+at once, without backoff (docs/deployment.md, "Process supervision").
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -32,10 +38,11 @@ log = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
 FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 10.0
+POLL_SECONDS = 0.3
 
 
 def _die_with_parent() -> None:
-    """preexec_fn: the kernel sends SIGTERM when the supervisor's thread exits (Linux)."""
+    """preexec_fn: a session of its own; SIGTERM from the kernel when the supervisor dies (Linux)."""
     os.setsid()
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
@@ -53,8 +60,10 @@ class Child:
     cwd: Path | None = None
     env: dict[str, str] | None = None
     log_file: Path | None = None
+    restart: bool = True  # False: an exit is a failure, never restarted
     proc: subprocess.Popen[bytes] | None = None
     healthy: bool = False
+    ready_after: float | None = None  # seconds from the first start to the first health answer
     restarts: int = 0
     start_failures: int = 0
     next_start: float = 0.0
@@ -69,6 +78,14 @@ class Child:
 
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+    def log_tail(self, chars: int = 3000) -> str:
+        if self.log_file is None:
+            return ""
+        try:
+            return self.log_file.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
 
 
 class LaunchFailed(RuntimeError):
@@ -90,19 +107,17 @@ class Supervisor:
         self.stopping = False
         self._say = say or (lambda text: print(text, file=sys.stderr, flush=True))
 
-    def add(self, child: Child) -> Child:
-        self.children.append(child)
-        return child
-
     # --- starting -------------------------------------------------------------------
 
     def spawn(self, child: Child) -> None:
         if child.log_file is not None and child._log is None:
+            child.log_file.parent.mkdir(parents=True, exist_ok=True)
             child._log = open(child.log_file, "ab")
         child.proc = subprocess.Popen(
             child.command,
             cwd=child.cwd,
             env=child.env,
+            stdin=subprocess.DEVNULL,
             stdout=child._log,
             stderr=subprocess.STDOUT if child._log else None,
             preexec_fn=_die_with_parent,
@@ -110,21 +125,37 @@ class Supervisor:
         child.started_at = time.monotonic()
         child.healthy = False
 
-    def start_all(self, timeout: float) -> None:
-        """Start every child and wait until each answers its health check.
+    def start(self, child: Child) -> Child:
+        """Add ``child`` and start it now (the others keep running)."""
+        if child not in self.children:
+            self.children.append(child)
+        self.spawn(child)
+        return child
 
-        Raises LaunchFailed when a child keeps exiting before it is healthy, or
-        when the timeout passes.
-        """
+    def start_all(self, timeout: float) -> None:
+        """Start every child not yet started and wait until each answers its health check."""
         for child in self.children:
-            self.spawn(child)
+            if child.proc is None:
+                self.spawn(child)
+        self.wait_healthy(self.children, timeout)
+
+    def wait_healthy(self, children: Iterable[Child], timeout: float) -> None:
+        """Serve (restarting as usual) until ``children`` are healthy.
+
+        Raises LaunchFailed when one keeps exiting before it is healthy, when a
+        ``restart=False`` one exits, or when the timeout passes.
+        """
+        waiting = list(children)
         deadline = time.monotonic() + timeout
-        while not all(c.healthy for c in self.children):
+        while not all(c.healthy for c in waiting):
             if time.monotonic() > deadline:
-                pending = ", ".join(c.name for c in self.children if not c.healthy)
-                raise LaunchFailed(f"timed out after {timeout:.0f} s waiting for {pending}")
+                pending = [c for c in waiting if not c.healthy]
+                raise LaunchFailed(
+                    f"timed out after {timeout:.0f} s waiting for {', '.join(c.name for c in pending)}"
+                    + _tail(pending[0])
+                )
             self.poll()
-            time.sleep(0.3)
+            time.sleep(POLL_SECONDS)
 
     # --- serving --------------------------------------------------------------------
 
@@ -136,11 +167,7 @@ class Supervisor:
                 return
             if child.running():
                 if not child.healthy and (not child.health_url or responds(child.health_url, timeout=1.0)):
-                    child.healthy = True
-                    child.start_failures = 0
-                    child.backoff = FIRST_BACKOFF_SECONDS
-                    if child.restarts:
-                        self._say(f"{child.name} is back (restart {child.restarts})")
+                    self._became_healthy(child)
                 continue
             if child.proc is not None and child.next_start == 0.0:  # exit not handled yet
                 self._on_exit(child, now)
@@ -149,14 +176,26 @@ class Supervisor:
                 child.next_start = 0.0
                 self.spawn(child)
 
+    def _became_healthy(self, child: Child) -> None:
+        child.healthy = True
+        child.start_failures = 0
+        child.backoff = FIRST_BACKOFF_SECONDS
+        if child.ready_after is None:
+            child.ready_after = time.monotonic() - child.started_at
+        if child.restarts:
+            self._say(f"{child.name} is back (restart {child.restarts})")
+
     def _on_exit(self, child: Child, now: float) -> None:
         code = child.proc.returncode if child.proc is not None else None
+        if not child.restart:
+            raise LaunchFailed(f"{child.name} exited with code {code}" + _tail(child))
         if not child.healthy:
             child.start_failures += 1
             if child.start_failures >= self.max_start_failures:
+                where = f" ({child.log_file})" if child.log_file else ""
                 raise LaunchFailed(
                     f"{child.name} exited with code {code} {child.start_failures} times in a row "
-                    f"before it became ready; see its log{f' ({child.log_file})' if child.log_file else ''}"
+                    f"before it became ready; see its log{where}"
                 )
         child.healthy = False
         child.next_start = now + child.backoff
@@ -168,39 +207,55 @@ class Supervisor:
             self.poll()
             time.sleep(interval)
 
+    def pids(self) -> list[int]:
+        """The running children's pids (their own descendants not included)."""
+        return [c.pid for c in self.children if c.running()]
+
     # --- stopping -------------------------------------------------------------------
 
-    def stop(self) -> None:
-        """SIGTERM every child's process group, SIGKILL what is left after the grace time.
+    def stop(self, children: Sequence[Child] | None = None) -> None:
+        """SIGTERM each child's process group, SIGKILL what is left after the grace time.
 
-        Signals are ignored meanwhile, so a second SIGTERM or Ctrl-C cannot abort it.
+        Without ``children``: everything, once (later calls return at once).
+        With ``children``: only those, which leave the supervisor; the rest keep
+        running. Signals are ignored meanwhile, so a second SIGTERM or Ctrl-C
+        cannot abort it.
         """
-        if self.stopping:
-            return
-        self.stopping = True
+        if children is None:
+            if self.stopping:
+                return
+            self.stopping = True
+            targets = list(self.children)
+        else:
+            targets = [c for c in children if c in self.children]
+            self.children = [c for c in self.children if c not in targets]
         previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
-            live = [c for c in self.children if c.running()]
-            for child in live:
-                _signal_group(child, signal.SIGTERM)
-            deadline = time.monotonic() + self.stop_grace_seconds
-            for child in live:
-                assert child.proc is not None
-                try:
-                    child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    pass
-            for child in self.children:
-                # the group may hold grandchildren even after the child itself exited
-                _signal_group(child, signal.SIGKILL)
-                if child.proc is not None and child.proc.poll() is None:
-                    child.proc.wait()
-                if child._log is not None:
-                    child._log.close()
-                    child._log = None
+            _stop_children(targets, self.stop_grace_seconds)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def _stop_children(children: Sequence[Child], grace: float) -> None:
+    live = [c for c in children if c.running()]
+    for child in live:
+        _signal_group(child, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for child in live:
+        assert child.proc is not None
+        try:
+            child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+    for child in children:
+        # the group may hold grandchildren even after the child itself exited
+        _signal_group(child, signal.SIGKILL)
+        if child.proc is not None and child.proc.poll() is None:
+            child.proc.wait()
+        if child._log is not None:
+            child._log.close()
+            child._log = None
 
 
 def _signal_group(child: Child, sig: signal.Signals) -> None:
@@ -210,6 +265,11 @@ def _signal_group(child: Child, sig: signal.Signals) -> None:
         os.killpg(child.proc.pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _tail(child: Child) -> str:
+    tail = child.log_tail()
+    return f":\n{tail}" if tail else ""
 
 
 def stop_on_signals(supervisor: Supervisor) -> None:

@@ -1,10 +1,11 @@
 """Scale-out topology on one machine: Rasa replicas + action servers sharing
 PostgreSQL (tracker store and contracts DB) and Redis (lock store).
 
-`make topology` runs this: it starts PostgreSQL and Redis (scripts/services.sh),
-migrates and seeds the contracts database, starts N action servers and N Rasa
+`make topology` runs this after `make services` has started PostgreSQL and Redis;
+it migrates and seeds the contracts database, starts N action servers and N Rasa
 servers (replica i calls action server i) with deploy/endpoints.production.yml,
-prints the URLs and stops everything on Ctrl-C or when one process dies.
+prints the URLs, restarts a process that dies while the others keep serving,
+and stops everything on Ctrl-C or SIGTERM.
 
 The commands are the ones `make run` uses (bot.ops.launcher), so a replica here is
 a production replica in miniature. tests/scaleout/ drives the same `Topology`
@@ -16,18 +17,14 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
-from bot.ops import launcher
-from bot.ops.health import responds
-from bot.settings import ROOT
+from bot.ops import stack
+from bot.ops.supervisor import Child, LaunchFailed, Supervisor, stop_on_signals
+from bot.settings import ROOT, VAR_DIR, load, settings
 
 PRODUCTION_ENDPOINTS = "deploy/endpoints.production.yml"
 START_TIMEOUT_SECONDS = 300
@@ -45,11 +42,17 @@ def services_env_file() -> Path:
     return Path(os.environ.get("SERVICES_VAR", ROOT / "var")) / "services.env"
 
 
-def start_services() -> dict[str, str]:
-    """Start PostgreSQL and Redis (idempotent) and return var/services.env as a dict."""
-    subprocess.run([str(ROOT / "scripts" / "services.sh"), "start"], cwd=ROOT, check=True)
+class ServicesNotRunning(RuntimeError):
+    """var/services.env is missing: PostgreSQL and Redis were never started here."""
+
+
+def read_services() -> dict[str, str]:
+    """The running PostgreSQL and Redis, as scripts/services.sh (`make services`) wrote them."""
+    path = services_env_file()
+    if not path.exists():
+        raise ServicesNotRunning(f"{path} is missing: start PostgreSQL and Redis with `make services`")
     out: dict[str, str] = {}
-    for line in services_env_file().read_text().splitlines():
+    for line in path.read_text().splitlines():
         line = line.strip()
         if line and not line.startswith("#") and "=" in line:
             key, value = line.split("=", 1)
@@ -136,79 +139,15 @@ def prepare_contracts_db(env: dict[str, str]) -> None:
     run_cli(env, "demo", "seed")
 
 
-# --- processes -----------------------------------------------------------------
-
-
-@dataclass
-class Process:
-    """One child in its own process group, logging to a file."""
-
-    name: str
-    command: list[str]
-    env: dict[str, str]
-    health_url: str
-    log_path: Path
-    proc: subprocess.Popen | None = None
-    _log: IO[bytes] | None = field(default=None, repr=False)
-
-    def start(self) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            self.command,
-            cwd=ROOT,
-            env=self.env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def exited(self) -> int | None:
-        return None if self.proc is None else self.proc.poll()
-
-    def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def log_tail(self, chars: int = 3000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
-
-
-def wait_healthy(processes: Sequence[Process], timeout: float = START_TIMEOUT_SECONDS) -> None:
-    """Poll every health URL until all answer 200; RuntimeError if one exits or time runs out."""
-    deadline = time.monotonic() + timeout
-    pending = list(processes)
-    while pending:
-        for p in processes:
-            code = p.exited()
-            if code is not None:
-                raise RuntimeError(f"{p.name} exited with code {code}:\n{p.log_tail()}")
-        pending = [p for p in pending if not responds(p.health_url)]
-        if not pending:
-            return
-        if time.monotonic() > deadline:
-            raise RuntimeError(
-                f"timed out waiting for {', '.join(p.name for p in pending)}:\n{pending[0].log_tail()}"
-            )
-        time.sleep(0.5)
-
-
 # --- the topology ----------------------------------------------------------------
 
 
 class Topology:
-    """N action servers and N Rasa replicas; replica i calls action server i."""
+    """N action servers and N Rasa replicas under one supervisor; replica i calls action server i.
+
+    A replica or action server that dies is restarted (bot/ops/supervisor.py)
+    while the others keep serving.
+    """
 
     def __init__(
         self,
@@ -225,8 +164,9 @@ class Topology:
         self.rasa_ports = list(rasa_ports)
         self.action_ports = list(action_ports)
         self.log_dir = log_dir
-        self.actions: list[Process] = []
-        self.replicas: list[Process] = []
+        self.actions: list[Child] = []
+        self.replicas: list[Child] = []
+        self.supervisor = Supervisor(stop_grace_seconds=STOP_GRACE_SECONDS)
 
     @property
     def rasa_urls(self) -> list[str]:
@@ -236,87 +176,79 @@ class Topology:
     def rest_urls(self) -> list[str]:
         return [f"{url}/webhooks/rest/webhook" for url in self.rasa_urls]
 
-    def _pair(self, index: int) -> list[Process]:
-        """The action server and Rasa replica of pair ``index``, as bot.ops.launcher builds them."""
-        environ = dict(self.env)
-        environ.update(
-            RASA_PORT=str(self.rasa_ports[index]),
-            ACTION_PORT=str(self.action_ports[index]),
-            ACTION_SERVER_URL=f"http://127.0.0.1:{self.action_ports[index]}/webhook",
-            PUBLIC_HOST=environ.get("PUBLIC_HOST", "127.0.0.1"),
+    def _pair(self, index: int) -> tuple[Child, Child]:
+        """The action server and Rasa replica of pair ``index``, as `make run` builds them."""
+        environ = {
+            **self.env,
+            "RASA_PORT": str(self.rasa_ports[index]),
+            "ACTION_PORT": str(self.action_ports[index]),
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{self.action_ports[index]}/webhook",
+        }
+        environ.setdefault("PUBLIC_HOST", "127.0.0.1")
+        conf = load(environ)
+        env = stack.child_environment(conf, environ)
+        n = index + 1
+        action = stack.action_server(
+            conf, env, name=f"actions-{n}", log_file=self.log_dir / f"actions-{n}.log"
         )
-        conf = launcher.settings(environ)
-        child_env = {**launcher.child_environment(conf), **environ, **conf}
-        by_name = {s.name: s for s in launcher.services(self.model, conf)}
-        # Replicas listen on loopback here (RASA_INTERFACE); in production the
+        # Replicas listen on RASA_INTERFACE (loopback by default); in production the
         # load balancer reaches them on a private network (docs/deployment.md).
-        interface = ["--interface", environ.get("RASA_INTERFACE", "127.0.0.1")]
-        out = []
-        for key, label, extra in (("action server", "actions", []), ("Rasa server", "rasa", interface)):
-            service = by_name[key]
-            out.append(
-                Process(
-                    f"{label}-{index + 1}",
-                    service.command + extra,
-                    child_env,
-                    service.health_url,
-                    self.log_dir / f"{label}-{index + 1}.log",
-                )
-            )
-        return out
+        rasa = stack.rasa_server(
+            self.model,
+            conf,
+            env,
+            name=f"rasa-{n}",
+            interface=conf.rasa_interface,
+            log_file=self.log_dir / f"rasa-{n}.log",
+        )
+        return action, rasa
 
     def start(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
         for index in range(len(self.rasa_ports)):
             action, rasa = self._pair(index)
             self.actions.append(action)
             self.replicas.append(rasa)
+        for child in self.actions + self.replicas:
+            self.supervisor.start(child)
         try:
-            for p in self.actions + self.replicas:
-                p.start()
-            wait_healthy(self.actions + self.replicas, timeout)
+            self.supervisor.wait_healthy(self.supervisor.children, timeout)
         except BaseException:
             self.stop()
             raise
 
-    def first_exit(self) -> str | None:
-        for p in self.actions + self.replicas:
-            code = p.exited()
-            if code is not None:
-                return f"{p.name} exited with code {code}"
-        return None
-
     def stop(self) -> None:
-        for p in self.replicas + self.actions:
-            if p.proc is not None and p.proc.poll() is None:
-                os.killpg(p.proc.pid, signal.SIGTERM)
-        for p in self.replicas + self.actions:
-            p.stop()
+        self.supervisor.stop()
 
 
 # --- `make topology` ---------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
+    conf = settings()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", required=True, help="trained model (.tar.gz)")
-    parser.add_argument("--replicas", type=int, default=int(os.environ.get("REPLICAS", "2")))
+    parser.add_argument("--replicas", type=int, default=conf.replicas)
     parser.add_argument(
         "--rasa-port",
         type=int,
-        default=int(os.environ.get("RASA_PORT", "5005")),
+        default=conf.rasa_port,
         help="first replica's port; replica i listens on RASA_PORT + i",
     )
     parser.add_argument(
         "--action-port",
         type=int,
-        default=int(os.environ.get("ACTION_PORT", "5055")),
+        default=conf.action_port,
         help="first action server's port; action server i on ACTION_PORT + i",
     )
     args = parser.parse_args(argv)
     if args.replicas < 1:
         parser.error("--replicas must be at least 1")
 
-    services = start_services()
+    try:
+        services = read_services()
+    except ServicesNotRunning as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     env = production_env(services, services["TRACKER_DB_NAME"], services["DATABASE_URL"].rsplit("/", 1)[1])
     # Rasa and the action servers share a random token for this run (the action
     # servers stay on loopback anyway; production sets ACTION_SERVER_TOKEN).
@@ -329,14 +261,9 @@ def main(argv: list[str] | None = None) -> int:
         env,
         [args.rasa_port + i for i in range(args.replicas)],
         [args.action_port + i for i in range(args.replicas)],
-        ROOT / "var" / "topology",
+        VAR_DIR / "topology",
     )
-
-    def on_signal(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)  # also when started in the background (SIGINT ignored)
+    stop_on_signals(topology.supervisor)
     print(
         f"starting {args.replicas} Rasa replicas and {args.replicas} action servers "
         f"(logs in var/topology/)...",
@@ -348,24 +275,20 @@ def main(argv: list[str] | None = None) -> int:
             "\nScale-out topology is running (PostgreSQL 127.0.0.1:"
             f"{services['PG_PORT']}, Redis 127.0.0.1:{services['REDIS_PORT']}):"
         )
-        for rasa, action, url in zip(topology.replicas, topology.actions, topology.rest_urls):
-            print(f"  {rasa.name:<10} {url}   (calls {action.name} on {action.health_url.rsplit('/', 1)[0]})")
+        for rasa, action in zip(topology.replicas, topology.actions):
+            print(f"  {rasa.name:<10} {rasa.public_url}   (calls {action.name} on {action.public_url})")
         print(
             "Send any turn to any replica; put a load balancer in front for one URL "
             "(docs/deployment.md).\nPress Ctrl-C to stop.\n",
             flush=True,
         )
-        while True:
-            problem = topology.first_exit()
-            if problem:
-                print(f"\n{problem}; stopping everything", file=sys.stderr)
-                return 1
-            time.sleep(1)
+        topology.supervisor.serve_forever()
+        return 0
     except KeyboardInterrupt:
         print("\nstopping...", file=sys.stderr)
         return 0
-    except RuntimeError as exc:
-        print(f"\nstartup failed: {exc}", file=sys.stderr)
+    except LaunchFailed as exc:
+        print(f"\n{exc}; stopping everything", file=sys.stderr)
         return 1
     finally:
         topology.stop()

@@ -7,10 +7,6 @@ a fixed "today" so date-dependent answers are reproducible.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +15,8 @@ import pytest
 
 from bot.ops.health import responds
 from bot.ops.model import current_model
+from bot.ops.supervisor import LaunchFailed, Supervisor
+from tests.support.launch import launcher
 from tests.support.ports import ports as test_ports
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,32 +57,21 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         ACTION_SERVER_URL=f"http://127.0.0.1:{ports['ACTION_PORT']}/webhook",
         TWILIO_AUTH_TOKEN=env.get("TWILIO_AUTH_TOKEN", "e2e-test-token"),
     )
-    log = open(tmp / "stack.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.ops.launcher", "--model", _model_path()],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
     urls = {
         "rasa": f"http://127.0.0.1:{ports['RASA_PORT']}",
         "action": f"http://127.0.0.1:{ports['ACTION_PORT']}",
         "web": f"http://127.0.0.1:{ports['WEB_PORT']}",
     }
-    deadline = time.monotonic() + 300
-    while not (responds(urls["rasa"] + "/") and responds(urls["action"] + "/health")):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            log.close()
-            pytest.fail("stack did not start:\n" + (tmp / "stack.log").read_text()[-4000:])
-        time.sleep(1)
+    log_file = tmp / "stack.log"
+    supervisor = Supervisor(
+        [launcher("stack", _model_path(), env, log_file, urls["rasa"] + "/")], stop_grace_seconds=30
+    )
     try:
-        yield Stack(urls["rasa"], urls["action"], urls["web"], env, tmp / "stack.log")
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+            supervisor.start_all(timeout=300)
+        except LaunchFailed as problem:
+            pytest.fail(f"stack did not start: {problem}")
+        assert responds(urls["action"] + "/health"), log_file.read_text()[-4000:]
+        yield Stack(urls["rasa"], urls["action"], urls["web"], env, log_file)
+    finally:
+        supervisor.stop()

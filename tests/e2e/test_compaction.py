@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import sys
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -21,8 +20,9 @@ from typing import Any
 
 import pytest
 
-from bot.ops import topology
 from bot.ops.model import current_model
+from bot.ops.supervisor import Supervisor
+from tests.support.launch import launcher
 from tests.support.ports import ports
 
 PORTS = ports(RASA_PORT=18105, ACTION_PORT=18155, WEB_PORT=18180)
@@ -91,19 +91,15 @@ def compacting(tmp_path_factory: pytest.TempPathFactory, stack: Any) -> Iterator
         TRACKER_COMPACT_EVENTS="1",
     )
     rasa_url = f"http://127.0.0.1:{PORTS['RASA_PORT']}"
-    launcher = topology.Process(
-        "compacting launcher",
-        [sys.executable, "-m", "bot.ops.launcher", "--model", str(current_model())],
-        env,
-        f"{rasa_url}/",
-        tmp / "launcher.log",
+    supervisor = Supervisor(
+        [launcher("compacting launcher", str(current_model()), env, tmp / "launcher.log", f"{rasa_url}/")],
+        stop_grace_seconds=30,
     )
-    launcher.start()
     try:
-        topology.wait_healthy([launcher])
+        supervisor.start_all(timeout=300)
         yield {"rasa_url": rasa_url, "tracker_db": env["TRACKER_DB"]}
     finally:
-        launcher.stop(grace=30)
+        supervisor.stop()
 
 
 @pytest.mark.parametrize("name", sorted(CONVERSATIONS))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import sys
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -32,8 +31,11 @@ import redis
 from bot.ops import topology
 from bot.ops.health import responds
 from bot.ops.model import current_model
+from bot.ops.supervisor import Child, Supervisor
 from bot.settings import ROOT
+from tests.support.launch import launcher as launcher_child
 from tests.support.ports import ports
+from tests.support.services import start_services
 
 TODAY = "2026-11-24"
 # Own ports per configuration, so both run at once (two Rasa servers load in
@@ -101,7 +103,8 @@ class Run:
     pids: list[dict[str, int | None]] = field(default_factory=list)
     claims: list[dict] = field(default_factory=list)
     stored: list[str] = field(default_factory=list)  # user messages in the configured tracker store
-    launcher: topology.Process | None = None
+    launcher: Child | None = None
+    supervisor: Supervisor = field(default_factory=lambda: Supervisor(stop_grace_seconds=30))
 
     @property
     def ports(self) -> dict[str, str]:
@@ -112,14 +115,15 @@ class Run:
         return f"http://127.0.0.1:{self.ports['RASA_PORT']}"
 
     def start(self, model: str) -> None:
-        self.launcher = topology.Process(
-            f"{self.name} launcher",
-            [sys.executable, "-m", "bot.ops.launcher", "--model", model],
-            self.env,
-            f"{self.rasa}/",
-            self.log_dir / f"{self.name}-{len(self.pids) + 1}.log",
+        self.launcher = self.supervisor.start(
+            launcher_child(
+                f"{self.name} launcher",
+                model,
+                self.env,
+                self.log_dir / f"{self.name}-{len(self.pids) + 1}.log",
+                f"{self.rasa}/",
+            )
         )
-        self.launcher.start()
 
     def ready(self) -> None:
         """After wait_healthy: every child answers; note their PIDs."""
@@ -130,7 +134,7 @@ class Run:
 
     def stop(self) -> None:
         if self.launcher is not None:
-            self.launcher.stop(grace=30)
+            self.supervisor.stop([self.launcher])
         for port in self.ports.values():  # everything the launcher started is gone
             assert pid_listening(int(port)) is None, f"port {port} still in use after stop"
 
@@ -195,7 +199,7 @@ def _both(runs: list[Run], step: Callable[[Run], None]) -> None:
 def restarted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
     """Both configurations: talk, stop everything, start again, talk on."""
     tmp = tmp_path_factory.mktemp("persistence")
-    services = topology.start_services()
+    services = start_services()
     dbs: list[str] = []
     model = model_path()
     runs = [
@@ -221,7 +225,8 @@ def restarted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Ru
             for run in runs:
                 run.start(model)
             try:
-                topology.wait_healthy([run.launcher for run in runs if run.launcher])
+                for run in runs:
+                    run.supervisor.wait_healthy(run.supervisor.children, timeout=300)
                 for run in runs:
                     run.ready()
                 _both(runs, half)
@@ -234,8 +239,7 @@ def restarted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Ru
         yield {run.name: run for run in runs}
     finally:
         for run in runs:
-            if run.launcher is not None and run.launcher.exited() is None:
-                run.launcher.stop()
+            run.supervisor.stop()
         for db in dbs:
             topology.drop_database(services, db)
 

@@ -22,6 +22,7 @@ from bot.data.migrate import upgrade
 from bot.ops import topology
 from bot.ops.model import current_model
 from tests.support.ports import port
+from tests.support.services import start_services
 
 TODAY = "2026-11-24"
 RASA_PORTS = (port(17005), port(17006))
@@ -35,7 +36,7 @@ def _name(kind: str) -> str:
 @pytest.fixture(scope="session")
 def services() -> dict[str, str]:
     """PostgreSQL + Redis running (started here if they are not); their settings."""
-    return topology.start_services()
+    return start_services()
 
 
 @dataclass(frozen=True)
