@@ -4,11 +4,12 @@
 # downloads are not available, and fonts-liberation gives it real fonts so
 # screenshots and layout tests are stable. PostgreSQL 15 and Redis back the
 # production-configuration and scale-out tests (scripts/services.sh starts
-# project-local instances of them under var/). Idempotent: when every package
+# project-local instances of them under var/); nginx is the load balancer in
+# front of the replicas in `make topology` (deploy/nginx/). Idempotent: when every package
 # is already installed it returns without touching apt.
 set -euo pipefail
 
-PACKAGES=(chromium fonts-liberation postgresql-15 redis-server)
+PACKAGES=(chromium fonts-liberation postgresql-15 redis-server nginx)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
