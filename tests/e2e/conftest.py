@@ -18,9 +18,10 @@ from bot.ops.model import current_model
 from bot.ops.supervisor import LaunchFailed, Supervisor
 from tests.support.launch import launcher
 from tests.support.ports import ports as test_ports
+from tools.heldout_conversations import HELDOUT_TODAY
 
 ROOT = Path(__file__).resolve().parents[2]
-TODAY = "2026-11-24"
+TODAY = HELDOUT_TODAY  # the date the held-out conversation set assumes
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,7 @@ def test_gap_claim_end_to_end_and_idempotent(stack, imported) -> None:
     confirm = text_of(say(stack, sender, "Van der Berg 64111 1n4bl4bvxkc123456"))
     assert "123456" in confirm and "1N4BL4BVXKC123456" not in confirm
     opened = text_of(say(stack, sender, "yes"))
-    assert "Reference: GAP-" in opened and "November 27, 2026" in opened and PHONES["gap_phone"] in opened
+    assert "Reference: GAP-" in opened and "December 4, 2026" in opened and PHONES["gap_phone"] in opened
     reference = opened.split("Reference: ")[1].split(".")[0]
     say(stack, sender, "start my gap claim")
     again = text_of(say(stack, sender, "yes"))
@@ -173,8 +173,8 @@ def test_transfer_deadline_from_a_natural_date(stack) -> None:
     sender = new_sender()
     say(stack, sender, "how do I transfer my contract to the buyer?")
     reply = text_of(say(stack, sender, "I sold it last Friday"))
-    # ASSISTANT_TODAY is Tuesday 2026-11-24: last Friday is November 20.
-    assert "November 20, 2026" in reply and "December 20, 2026" in reply
+    # ASSISTANT_TODAY is Wednesday 2026-12-02: last Friday is November 27.
+    assert "November 27, 2026" in reply and "December 27, 2026" in reply
 
 
 def test_metrics_count_messages_intents_handoffs_and_claims(stack, imported) -> None:
