@@ -179,12 +179,14 @@ def stored_user_messages(run: Run, services: dict[str, str], sender: str) -> lis
 
 
 def redis_lock_reads(services: dict[str, str]) -> int:
-    """GET commands Redis has served (the lock store reads the lock on every message)."""
+    """Lock-store script calls Redis has served (the lock is taken on every message)."""
     client = redis.Redis(
         host=services["REDIS_HOST"], port=int(services["REDIS_PORT"]), password=services["REDIS_PASSWORD"]
     )
     try:
-        return int(client.info("commandstats").get("cmdstat_get", {}).get("calls", 0))
+        stats = client.info("commandstats")
+        # The atomic lock store (bot/rasa_server/lock_store.py) runs its steps as Lua scripts.
+        return sum(int(stats.get(f"cmdstat_{c}", {}).get("calls", 0)) for c in ("evalsha", "eval"))
     finally:
         client.close()
 
