@@ -100,14 +100,17 @@ class IntakeResult:
             claim_reference=self.claim_reference or "",
             filename=self.filename or "the document",
             review_due=f"{due:%A, %B} {due.day}" if due is not None else "",
-            max_file_mb=_mb(conf.claims_max_file_bytes),
+            max_file_size=size_text(conf.claims_max_file_bytes),
             max_files=str(conf.claims_max_files),
-            max_claim_mb=_mb(conf.claims_max_claim_bytes),
+            max_claim_size=size_text(conf.claims_max_claim_bytes),
         )
 
 
-def _mb(size: int) -> str:
-    return f"{size / MB:g}"
+def size_text(size: int) -> str:
+    """A limit as people read it: "10 MB", "1.5 MB", "500 KB"."""
+    if size >= MB:
+        return f"{round(size / MB, 1):g} MB"
+    return f"{max(1, round(size / 1024))} KB"
 
 
 def document_store(conf: Settings | None = None) -> DocumentStore:

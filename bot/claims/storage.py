@@ -77,7 +77,10 @@ class LocalDocumentStore:
                 fh.flush()
                 os.fsync(fh.fileno())
         except OSError as exc:
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass  # it was never created
             raise StorageError(f"cannot stage a document: {exc.strerror}") from exc
         return staged
 

@@ -53,12 +53,10 @@ def configured(conf: Settings) -> bool:
 
 
 class TwilioSender:
-    def __init__(self, conf: Settings) -> None:
+    def __init__(self, conf: Settings, timeout: float = REQUEST_TIMEOUT_SECONDS) -> None:
         self.from_number = conf.twilio_from_number
         self.client = Client(
-            conf.twilio_account_sid,
-            conf.twilio_auth_token,
-            http_client=TwilioHttpClient(timeout=REQUEST_TIMEOUT_SECONDS),
+            conf.twilio_account_sid, conf.twilio_auth_token, http_client=TwilioHttpClient(timeout=timeout)
         )
         self.client.api.base_url = conf.twilio_api_url
 

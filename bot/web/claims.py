@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import BodyPartReader, web
 
-from bot.claims.intake import IntakeResult, Outcome, Upload, intake_with_link
+from bot.claims.intake import IntakeResult, Outcome, Upload, intake_with_link, size_text
 from bot.claims.links import LinkProblem, LinkRefused, verify_upload_token
 from bot.claims.worker import STATUS_CALLBACK_PATH
 from bot.content.messages import claims_text
@@ -90,7 +90,7 @@ def add_claim_routes(app: web.Application, conf: Settings, templates: Path) -> N
     def variables(reference: str = "") -> dict[str, str]:
         return {
             "claim_reference": reference,
-            "max_file_mb": f"{conf.claims_max_file_bytes / (1024 * 1024):g}",
+            "max_file_size": size_text(conf.claims_max_file_bytes),
             "max_files": str(conf.claims_max_files),
         }
 
