@@ -51,6 +51,7 @@ class Outcome(str, enum.Enum):
     ACCEPTED = "document_accepted"
     DUPLICATE = "document_duplicate"
     EMPTY = "document_empty"
+    NO_FILE = "document_missing"  # an upload form sent without a file
     WRONG_TYPE = "document_wrong_type"
     CORRUPT = "document_corrupt"
     TOO_BIG = "document_too_big"

@@ -60,6 +60,7 @@ STATUS_BY_OUTCOME = {
     Outcome.ACCEPTED: 201,
     Outcome.DUPLICATE: 409,
     Outcome.EMPTY: 400,
+    Outcome.NO_FILE: 400,
     Outcome.WRONG_TYPE: 415,
     Outcome.CORRUPT: 422,
     Outcome.TOO_BIG: 413,
@@ -104,29 +105,30 @@ def add_claim_routes(app: web.Application, conf: Settings, templates: Path) -> N
         message = ""
         if result is not None:
             role = "status" if result.accepted or result.outcome is Outcome.DUPLICATE else "alert"
-            message = f'<p role="{role}" class="upload-result">{html.escape(result.reply(conf))}</p>'
+            message = f'<p role="{role}" class="upload-result">{html.escape(result.reply(conf), quote=False)}</p>'
         form = ""
         if show_form:
             form = (
                 f'<form method="post" enctype="multipart/form-data">'
-                f'<p id="limits">{html.escape(claims_text("upload_intro", **values))}</p>'
-                f'<p><label for="{FIELD}">{html.escape(claims_text("upload_label"))}</label><br>'
+                f'<p id="limits">{html.escape(claims_text("upload_intro", **values), quote=False)}</p>'
+                f'<p><label for="{FIELD}">{html.escape(claims_text("upload_label"), quote=False)}</label><br>'
                 f'<input id="{FIELD}" name="{FIELD}" type="file" accept="{ACCEPT}" required'
                 f' aria-describedby="limits"></p>'
                 f'<p><button type="submit">'
-                f"{html.escape(claims_text('upload_another' if result and result.accepted else 'upload_button'))}"
+                f"{html.escape(claims_text('upload_another' if result and result.accepted else 'upload_button'), quote=False)}"
                 f"</button></p></form>"
             )
         return page.substitute(
-            title=html.escape(title.rstrip()),
+            title=html.escape(title.rstrip(), quote=False),
             result=message,
             form=form,
-            help=html.escape(claims_text("upload_help")),
+            help=html.escape(claims_text("upload_help"), quote=False),
         )
 
     def answer(
         request: web.Request, reference: str | None, result: IntakeResult, show_form: bool
     ) -> web.Response:
+        response: web.Response
         status = 200 if result.accepted and request.method == "GET" else STATUS_BY_OUTCOME[result.outcome]
         if _wants_json(request):
             body: dict[str, object] = {
@@ -141,13 +143,17 @@ def add_claim_routes(app: web.Application, conf: Settings, templates: Path) -> N
                     "size": result.document.size,
                     "review_due": result.document.review_due.isoformat(),
                 }
-            return web.json_response(body, status=status, headers={"Cache-Control": "no-store"})
-        return web.Response(
-            text=render(reference, result, show_form),
-            status=status,
-            content_type="text/html",
-            headers=PAGE_HEADERS,
-        )
+            response = web.json_response(body, status=status, headers={"Cache-Control": "no-store"})
+        else:
+            response = web.Response(
+                text=render(reference, result, show_form),
+                status=status,
+                content_type="text/html",
+                headers=PAGE_HEADERS,
+            )
+        if result.outcome is Outcome.TOO_BIG:
+            response.force_close()  # part of the body may still be unread
+        return response
 
     async def claim_for(token: str) -> tuple[str | None, IntakeResult | None]:
         """The token's claim reference, or the refusal to show instead."""
@@ -245,10 +251,18 @@ def _wants_json(request: web.Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
+async def _drain(request: web.Request, limit: int) -> None:
+    """Read and drop the rest of an oversized body (up to another ``limit``), so the
+    client, still sending, can read the 413; past that the connection is closed."""
+    dropped = 0
+    while dropped <= limit and (chunk := await request.content.readany()):
+        dropped += len(chunk)
+
+
 async def _read_document(request: web.Request, limit: int) -> tuple[bytes, str | None] | Outcome:
     """The file field of a multipart upload, read in chunks and refused as soon as it passes ``limit``."""
     if not request.content_type.startswith("multipart/form-data"):
-        return Outcome.WRONG_TYPE
+        return Outcome.NO_FILE
     if request.content_length is not None and request.content_length > limit + MULTIPART_OVERHEAD:
         return Outcome.TOO_BIG
     try:
@@ -265,8 +279,9 @@ async def _read_document(request: web.Request, limit: int) -> tuple[bytes, str |
             while chunk := await part.read_chunk(CHUNK):
                 data += chunk
                 if len(data) > limit:
+                    await _drain(request, limit)
                     return Outcome.TOO_BIG
             return bytes(data), part.filename
     except (ValueError, AssertionError, asyncio.IncompleteReadError, UnicodeDecodeError):
-        return Outcome.CORRUPT
-    return Outcome.EMPTY
+        return Outcome.NO_FILE
+    return Outcome.NO_FILE

@@ -17,8 +17,8 @@ from bot.data import services
 from bot.data.claims import get_claim_record, set_claim_status
 from bot.data.engine import session_scope
 from bot.data.models import ClaimDocument
-from tests.claims.conftest import CONTRACT
 from tests.support import samples
+from tests.support.claims import CONTRACT
 
 MONDAY_MORNING = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)  # 10 am in New York
 

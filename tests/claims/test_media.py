@@ -10,8 +10,8 @@ import pytest
 from bot.claims.intake import Outcome
 from bot.claims.media import MediaProblem, MediaRefused, fetch_media, intake_mms_media
 from bot.settings import settings
-from tests.claims.conftest import CONTRACT
 from tests.support import samples, twilio_standin
+from tests.support.claims import CONTRACT
 from tests.support.ports import port
 from tests.support.twilio_standin import Media, TwilioStandIn
 
@@ -22,7 +22,7 @@ def api(conf, monkeypatch) -> Iterator[TwilioStandIn]:
         monkeypatch.setenv("TWILIO_ACCOUNT_SID", twilio_standin.ACCOUNT_SID)
         monkeypatch.setenv("TWILIO_AUTH_TOKEN", twilio_standin.AUTH_TOKEN)
         monkeypatch.setenv("TWILIO_API_URL", standin.url)
-        monkeypatch.setenv("CLAIMS_MEDIA_TIMEOUT_SECONDS", "1")
+        monkeypatch.setenv("CLAIMS_MEDIA_TIMEOUT_SECONDS", "0.5")
         yield standin
 
 
@@ -113,7 +113,7 @@ def test_size_cap_while_streaming(api, monkeypatch, send_length):
 
 
 def test_timeout(api):
-    url = api.add_media("ME1", Media(samples.jpeg(), delay_seconds=3))
+    url = api.add_media("ME1", Media(samples.jpeg(), delay_seconds=1.5))
     assert refused(url) is MediaProblem.TIMEOUT
 
 

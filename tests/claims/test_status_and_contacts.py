@@ -14,8 +14,8 @@ from bot.claims.summary import claim_status_summary, summary_text
 from bot.data import claims, services
 from bot.data.engine import session_scope
 from bot.data.models import ClaimNotification, ClaimStatusChange, GapClaim, SmsContact
-from tests.claims.conftest import CONTRACT
 from tests.support import samples
+from tests.support.claims import CONTRACT
 
 PHONE = "+12065550123"
 SENDER = "a" * 64

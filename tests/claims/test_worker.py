@@ -154,8 +154,8 @@ def test_a_crash_before_sending_sends_after_the_lease(twilio, texted_claim, cloc
 
 
 def test_a_timeout_after_twilio_accepted_is_not_resent(twilio, texted_claim, clock):
-    twilio.faults, twilio.stall_seconds = ["stall"], 3.0
-    w = OutboxWorker(settings(), TwilioSender(settings(), timeout=0.5), None, clock=clock)
+    twilio.faults, twilio.stall_seconds = ["stall"], 1.0
+    w = OutboxWorker(settings(), TwilioSender(settings(), timeout=0.3), None, clock=clock)
     assert w.run_once() == 0
     assert row().state == "pending" and len(twilio.messages) == 1  # Twilio has it; we do not know
     clock.advance(seconds=31)

@@ -1,4 +1,5 @@
-"""A migrated database with the demo contracts, documents under tmp_path, claims-center settings."""
+"""Fixtures for the claims center (a pytest plugin, see tests/conftest.py): claims-center
+settings with documents under tmp_path, and an open claim on a demo contract."""
 
 from __future__ import annotations
 
