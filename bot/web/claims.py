@@ -105,7 +105,9 @@ def add_claim_routes(app: web.Application, conf: Settings, templates: Path) -> N
         message = ""
         if result is not None:
             role = "status" if result.accepted or result.outcome is Outcome.DUPLICATE else "alert"
-            message = f'<p role="{role}" class="upload-result">{html.escape(result.reply(conf), quote=False)}</p>'
+            message = (
+                f'<p role="{role}" class="upload-result">{html.escape(result.reply(conf), quote=False)}</p>'
+            )
         form = ""
         if show_form:
             form = (
