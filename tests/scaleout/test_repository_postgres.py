@@ -12,16 +12,23 @@ PostgreSQL counterpart below.
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import date
 
+import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
+import tests.claims.test_status_and_contacts as claims_status_tests
+import tests.data.test_claims_migration as claims_migration_tests
 import tests.data.test_repository as repository_tests
 import tests.data.test_services as services_tests
 from bot.data import repository, services
-from bot.data.engine import get_engine, session_scope
-from bot.data.migrate import upgrade
+from bot.data.engine import get_engine, reset_engine_cache, session_scope
+from bot.data.migrate import ALEMBIC_INI, upgrade
 from bot.data.services import ClaimView
+from bot.ops import topology
 
 SQLITE_ONLY = {"test_upgrade_is_idempotent_and_uses_wal"}
 
@@ -34,8 +41,26 @@ def _reexport(module) -> None:
 
 _reexport(repository_tests)
 _reexport(services_tests)
+_reexport(claims_migration_tests)
+_reexport(claims_status_tests)
 
 TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture
+def empty_db_url(isolated_database_url, services, monkeypatch):
+    """An empty, unmigrated PostgreSQL database (for the migration round trip)."""
+    name = f"test_migration_{uuid.uuid4().hex[:12]}"
+    url = topology.create_database(services, name)
+    monkeypatch.setenv("DATABASE_URL", url)
+    reset_engine_cache()
+    try:
+        yield url
+    finally:
+        reset_engine_cache()
+        topology.drop_database(services, name)
+
+
 GAP_CONTRACTS = ["APP-100101", "APP-100103", "APP-100108", "APP-100110"]  # active, with GAP
 
 
@@ -47,7 +72,8 @@ def test_upgrade_is_idempotent_on_postgresql(db):
     upgrade()
     upgrade()
     with get_engine().connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        assert version == ScriptDirectory.from_config(Config(str(ALEMBIC_INI))).get_current_head()
     assert {"contracts", "gap_claims", "sms_opt_outs"} <= set(inspect(get_engine()).get_table_names())
 
 

@@ -30,3 +30,9 @@ def claim_ref(conf: Settings) -> str:
     claim, created = services.open_gap_claim(CONTRACT, "socketio")
     assert created
     return claim.reference
+
+
+@pytest.fixture
+def empty_db_url(isolated_database_url: str) -> str:
+    """An empty, unmigrated database (SQLite here; tests/scaleout gives a PostgreSQL one)."""
+    return isolated_database_url
