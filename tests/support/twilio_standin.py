@@ -47,6 +47,7 @@ class Media:
 @dataclass
 class TwilioStandIn:
     port: int = field(default_factory=lambda: test_port(18090))
+    auth_token: str = AUTH_TOKEN
     messages: list[Message] = field(default_factory=list)
     media: dict[str, Media] = field(default_factory=dict)  # path -> what to serve
     # Each create answers with the next of these first: an int is an error status,
@@ -78,7 +79,7 @@ class TwilioStandIn:
             auth = BasicAuth.decode(header)
         except ValueError:
             return False
-        return (auth.login, auth.password) == (ACCOUNT_SID, AUTH_TOKEN)
+        return (auth.login, auth.password) == (ACCOUNT_SID, self.auth_token)
 
     @staticmethod
     def _error(status: int, code: int, message: str) -> web.Response:
