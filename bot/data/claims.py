@@ -77,6 +77,18 @@ class StatusChangeView:
 
 
 @dataclass(frozen=True)
+class NotificationView:
+    """One customer update in the outbox (the recipient stays out: it identifies the customer)."""
+
+    channel: str
+    state: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
 class ClaimRecord:
     """A claim as the clerk sees it (``python -m bot claims show``)."""
 
@@ -90,6 +102,7 @@ class ClaimRecord:
     notify_channel: str | None
     documents: tuple[DocumentView, ...]
     history: tuple[StatusChangeView, ...]
+    notifications: tuple[NotificationView, ...]
 
 
 @dataclass(frozen=True)
@@ -121,7 +134,7 @@ def _claim_by_reference(session: Session, reference: str, *, for_update: bool = 
     return session.execute(query).scalar_one_or_none()
 
 
-def _record(claim: GapClaim) -> ClaimRecord:
+def _record(claim: GapClaim, notifications: list[ClaimNotification]) -> ClaimRecord:
     return ClaimRecord(
         reference=claim.reference,
         status=claim.status,
@@ -135,6 +148,17 @@ def _record(claim: GapClaim) -> ClaimRecord:
         history=tuple(
             StatusChangeView(h.status, h.previous_status, h.note, h.actor, as_utc(h.changed_at))
             for h in claim.history
+        ),
+        notifications=tuple(
+            NotificationView(
+                n.channel,
+                n.state,
+                n.attempts,
+                as_utc(n.created_at),
+                as_utc(n.sent_at) if n.sent_at else None,
+                n.last_error,
+            )
+            for n in notifications
         ),
     )
 
@@ -150,7 +174,14 @@ def get_claim_record(reference: str) -> ClaimRecord | None:
                 selectinload(GapClaim.contract),
             )
         ).scalar_one_or_none()
-        return _record(claim) if claim is not None else None
+        if claim is None:
+            return None
+        notifications = session.execute(
+            select(ClaimNotification)
+            .where(ClaimNotification.claim_id == claim.id)
+            .order_by(ClaimNotification.id)
+        ).scalars()
+        return _record(claim, list(notifications))
 
 
 def status_update_text(reference: str, status: str, channel: str) -> str:

@@ -120,11 +120,13 @@ def _cmd_claims_list(args: argparse.Namespace) -> int:
     if not claims:
         print("no GAP claims")
         return 0
-    print(f"{'REFERENCE':<13} {'STATUS':<7} {'CONTRACT':<14} {'CHANNEL':<9} {'CREATED (UTC)':<17} REVIEW DUE")
+    print(
+        f"{'REFERENCE':<13} {'STATUS':<21} {'CONTRACT':<14} {'CHANNEL':<9} {'CREATED (UTC)':<17} REVIEW DUE"
+    )
     for c in claims:
         created = c.created_at.strftime("%Y-%m-%d %H:%M")
         print(
-            f"{c.reference:<13} {c.status:<7} {c.contract_number:<14} {c.channel:<9}"
+            f"{c.reference:<13} {c.status:<21} {c.contract_number:<14} {c.channel:<9}"
             f" {created:<17} {c.documents_review_due}"
         )
     return 0
@@ -172,6 +174,17 @@ def _claim_json(record: ClaimRecord) -> dict[str, object]:
             }
             for h in record.history
         ],
+        "notifications": [
+            {
+                "channel": n.channel,
+                "state": n.state,
+                "attempts": n.attempts,
+                "created_at": n.created_at.isoformat(),
+                "sent_at": n.sent_at.isoformat() if n.sent_at else None,
+                "last_error": n.last_error,
+            }
+            for n in record.notifications
+        ],
     }
 
 
@@ -202,6 +215,12 @@ def _cmd_claims_show(args: argparse.Namespace) -> int:
             f"    {d.received_at:%Y-%m-%d %H:%M} UTC  {d.filename}  {d.content_type}  {d.size} bytes"
             f"  via {d.channel}  review due {d.review_due}"
             for d in record.documents
+        ),
+        "  Updates:",
+        *(
+            f"    {n.created_at:%Y-%m-%d %H:%M} UTC  {n.channel:<6} {n.state:<9} attempts {n.attempts}"
+            + (f"  ({n.last_error})" if n.last_error else "")
+            for n in record.notifications
         ),
         "  History:",
         *(

@@ -89,6 +89,11 @@ def test_set_status_records_history(claim_with_documents, capsys):
         ("open", None, "socketio", None),
         ("more_documents_needed", "open", "clerk", "need the payoff letter"),
     ]
+    cli.main(["claims", "show", ref, "--json"])
+    [update] = json.loads(capsys.readouterr().out)["notifications"]
+    assert (update["channel"], update["state"], update["attempts"]) == ("widget", "pending", 0)
+    assert cli.main(["claims", "show", ref]) == 0
+    assert "widget pending   attempts 0" in capsys.readouterr().out
 
 
 def test_set_status_refusals(claim_with_documents, capsys):
