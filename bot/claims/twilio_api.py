@@ -23,7 +23,7 @@ from bot.settings import Settings
 REQUEST_TIMEOUT_SECONDS = 15.0
 # How far back reconciliation looks: this many of the number's newest messages.
 RECONCILE_LIMIT = 100
-CLOCK_SKEW = timedelta(minutes=5)
+CLOCK_SKEW = timedelta(minutes=1)
 # The client logs whole requests (numbers included) at INFO: keep it to warnings.
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
