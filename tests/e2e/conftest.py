@@ -69,6 +69,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         CONTACT_ENCRYPTION_KEY=Fernet.generate_key().decode(),
         CLAIMS_STORAGE_DIR=str(tmp / "claims"),
         CLAIMS_WORKER_POLL_SECONDS="0.5",
+        CLAIMS_UPLOAD_SECRET="e2e-upload-secret",
         SMS_QUIET_HOURS="off",
     )
     urls = {
