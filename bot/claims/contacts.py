@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -38,6 +39,12 @@ def _cipher(conf: Settings) -> MultiFernet | None:
         raise ContactKeyError(
             "CONTACT_ENCRYPTION_KEY must be Fernet keys (Fernet.generate_key()), newest first, comma-separated"
         ) from None
+
+
+@cache
+def _warn_no_key() -> None:
+    """Said once per process, not on every message."""
+    log.warning("CONTACT_ENCRYPTION_KEY is not set: SMS numbers are not stored, so claim updates cannot be texted")
 
 
 def normalise_phone(phone: str) -> str | None:

@@ -12,10 +12,8 @@ PostgreSQL counterpart below.
 from __future__ import annotations
 
 import threading
-import uuid
 from datetime import date
 
-import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
@@ -25,10 +23,9 @@ import tests.data.test_claims_migration as claims_migration_tests
 import tests.data.test_repository as repository_tests
 import tests.data.test_services as services_tests
 from bot.data import repository, services
-from bot.data.engine import get_engine, reset_engine_cache, session_scope
+from bot.data.engine import get_engine, session_scope
 from bot.data.migrate import ALEMBIC_INI, upgrade
 from bot.data.services import ClaimView
-from bot.ops import topology
 
 SQLITE_ONLY = {"test_upgrade_is_idempotent_and_uses_wal"}
 
@@ -45,20 +42,6 @@ _reexport(claims_migration_tests)
 _reexport(claims_status_tests)
 
 TODAY = date(2026, 11, 25)
-
-
-@pytest.fixture
-def empty_db_url(isolated_database_url, services, monkeypatch):
-    """An empty, unmigrated PostgreSQL database (for the migration round trip)."""
-    name = f"test_migration_{uuid.uuid4().hex[:12]}"
-    url = topology.create_database(services, name)
-    monkeypatch.setenv("DATABASE_URL", url)
-    reset_engine_cache()
-    try:
-        yield url
-    finally:
-        reset_engine_cache()
-        topology.drop_database(services, name)
 
 
 GAP_CONTRACTS = ["APP-100101", "APP-100103", "APP-100108", "APP-100110"]  # active, with GAP
