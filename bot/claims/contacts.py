@@ -44,7 +44,9 @@ def _cipher(conf: Settings) -> MultiFernet | None:
 @cache
 def _warn_no_key() -> None:
     """Said once per process, not on every message."""
-    log.warning("CONTACT_ENCRYPTION_KEY is not set: SMS numbers are not stored, so claim updates cannot be texted")
+    log.warning(
+        "CONTACT_ENCRYPTION_KEY is not set: SMS numbers are not stored, so claim updates cannot be texted"
+    )
 
 
 def normalise_phone(phone: str) -> str | None:
