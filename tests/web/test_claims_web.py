@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import os
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -13,6 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from itsdangerous.timed import TimestampSigner
+from PIL import Image
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
@@ -336,3 +339,19 @@ def test_bad_status_callbacks_are_refused(sent_notification, monkeypatch):
         assert response.status == 403
 
     run(unconfigured)
+
+
+def test_a_photo_of_several_megabytes_goes_through(token):
+    out = io.BytesIO()
+    Image.frombytes("RGB", (1000, 800), os.urandom(1000 * 800 * 3)).save(out, "PNG")
+    photo = out.getvalue()
+    assert 2_000_000 < len(photo) < 10 * 1024 * 1024  # past aiohttp's 1 MiB client_max_size
+
+    async def check(client: TestClient) -> None:
+        response = await client.post(
+            f"/claims/upload/{token}", data=form(photo, "photo.png"), headers={"Accept": "application/json"}
+        )
+        assert response.status == 201, await response.text()
+
+    run(check)
+    assert [d.content_type for d in documents()] == ["image/png"]
