@@ -18,9 +18,10 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var"
@@ -43,6 +44,18 @@ DEFAULT_RASA_ENDPOINTS = "endpoints.yml"
 DEFAULT_LOG_LEVEL = "INFO"
 DEFAULT_REPLICAS = 2
 DEFAULT_RASA_INTERFACE = "127.0.0.1"
+# The claims center (docs/claims.md)
+DEFAULT_CLAIMS_STORAGE_DIR = str(VAR_DIR / "claims")
+DEFAULT_CLAIMS_MAX_FILE_BYTES = 10 * 1024 * 1024
+DEFAULT_CLAIMS_MAX_FILES = 20
+DEFAULT_CLAIMS_MAX_CLAIM_BYTES = 100 * 1024 * 1024
+DEFAULT_CLAIMS_BUSINESS_TIME_ZONE = "America/New_York"
+DEFAULT_CLAIMS_BUSINESS_DAY_END = "17:00"
+DEFAULT_CLAIMS_UPLOAD_LINK_HOURS = 72.0
+DEFAULT_CLAIMS_MEDIA_TIMEOUT_SECONDS = 20.0
+DEFAULT_CLAIMS_WORKER_POLL_SECONDS = 2.0
+DEFAULT_SMS_QUIET_HOURS = "21:00-09:00"
+DEFAULT_TWILIO_API_URL = "https://api.twilio.com"
 
 # Every variable ``load`` reads (a change to any of them makes ``settings()`` parse again).
 VARIABLES = (
@@ -71,6 +84,25 @@ VARIABLES = (
     "SMS_SENDER_KEY",
     "REPLICAS",
     "RASA_INTERFACE",
+    "CLAIMS_STORAGE_DIR",
+    "CLAIMS_MAX_FILE_BYTES",
+    "CLAIMS_MAX_FILES",
+    "CLAIMS_MAX_CLAIM_BYTES",
+    "CLAIMS_BUSINESS_TIME_ZONE",
+    "CLAIMS_BUSINESS_DAY_END",
+    "CLAIMS_UPLOAD_SECRET",
+    "CLAIMS_UPLOAD_LINK_HOURS",
+    "CLAIMS_MEDIA_TIMEOUT_SECONDS",
+    "CLAIMS_WORKER_POLL_SECONDS",
+    "CONTACT_ENCRYPTION_KEY",
+    "SMS_QUIET_HOURS",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_FROM_NUMBER",
+    "TWILIO_API_URL",
+    "TWILIO_MEDIA_HOSTS",
+    "WEB_PUBLIC_URL",
+    "WIDGET_PUSH_URL",
+    "WIDGET_PUSH_TOKEN",
 )
 
 
@@ -113,6 +145,29 @@ class Settings:
     # `make topology`
     replicas: int = DEFAULT_REPLICAS  # Rasa replicas (and action servers)
     rasa_interface: str = DEFAULT_RASA_INTERFACE  # where a replica listens (a private network in production)
+    # The claims center (docs/claims.md)
+    claims_storage_dir: str = DEFAULT_CLAIMS_STORAGE_DIR  # documents, outside the web root
+    claims_max_file_bytes: int = DEFAULT_CLAIMS_MAX_FILE_BYTES
+    claims_max_files: int = DEFAULT_CLAIMS_MAX_FILES  # documents per claim
+    claims_max_claim_bytes: int = DEFAULT_CLAIMS_MAX_CLAIM_BYTES  # all of a claim's documents
+    claims_business_time_zone: str = DEFAULT_CLAIMS_BUSINESS_TIME_ZONE  # the review clock's zone
+    claims_business_day_end: time = time(17, 0)  # received at or after this counts from the next business day
+    claims_upload_secret: str = ""  # "" turns upload links off
+    claims_upload_link_hours: float = DEFAULT_CLAIMS_UPLOAD_LINK_HOURS
+    claims_media_timeout_seconds: float = DEFAULT_CLAIMS_MEDIA_TIMEOUT_SECONDS  # one MMS media download
+    claims_worker_poll_seconds: float = DEFAULT_CLAIMS_WORKER_POLL_SECONDS
+    # Fernet keys, newest first; encrypts the SMS numbers claim updates go to ("" = none stored).
+    contact_encryption_keys: tuple[str, ...] = ()
+    # No texts between these local times of the customer; None: no quiet hours.
+    sms_quiet_hours: tuple[time, time] | None = (time(21, 0), time(9, 0))
+    # Twilio's REST API (claim status texts, MMS media)
+    twilio_account_sid: str = ""
+    twilio_from_number: str = ""
+    twilio_api_url: str = DEFAULT_TWILIO_API_URL  # a local stand-in in tests
+    twilio_media_hosts: tuple[str, ...] = ()  # hosts media may redirect to, besides TWILIO_API_URL's
+    web_public_url_configured: str = ""  # WEB_PUBLIC_URL; see ``web_public_url``
+    widget_push_url: str = ""  # the Rasa server's push endpoint for live widgets ("" = next visit only)
+    widget_push_token: str = ""
 
     @property
     def action_server_url(self) -> str:
@@ -127,6 +182,11 @@ class Settings:
     @property
     def web_url(self) -> str:
         return f"http://{self.public_host}:{self.web_port}"
+
+    @property
+    def web_public_url(self) -> str:
+        """WEB_PUBLIC_URL (upload links, Twilio status callbacks), else ``web_url``; no trailing /."""
+        return (self.web_public_url_configured or self.web_url).rstrip("/")
 
     @property
     def cors_origins(self) -> tuple[str, ...]:
@@ -167,6 +227,32 @@ def load(environ: Mapping[str, str]) -> Settings:
 
     def integer(name: str, default: int) -> int:
         return int(number(name, int, default))
+
+    def clock_time(name: str, raw: str) -> time:
+        try:
+            return time.fromisoformat(raw)
+        except ValueError:
+            raise SettingError(f"{name}={raw!r} is not a time such as 17:00") from None
+
+    def quiet_hours() -> tuple[time, time] | None:
+        raw = text("SMS_QUIET_HOURS") or DEFAULT_SMS_QUIET_HOURS
+        if raw.lower() == "off":
+            return None
+        start, sep, end = raw.partition("-")
+        if not sep:
+            raise SettingError(f"SMS_QUIET_HOURS={raw!r} is not START-END (21:00-09:00) or off")
+        return clock_time("SMS_QUIET_HOURS", start.strip()), clock_time("SMS_QUIET_HOURS", end.strip())
+
+    def time_zone(name: str, default: str) -> str:
+        raw = text(name) or default
+        try:
+            ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingError(f"{name}={raw!r} is not an IANA time zone such as America/New_York") from None
+        return raw
+
+    def words(name: str, separator: str | None = None) -> tuple[str, ...]:
+        return tuple(w.strip() for w in text(name).split(separator) if w.strip())
 
     today = text("ASSISTANT_TODAY")
     try:
@@ -211,6 +297,31 @@ def load(environ: Mapping[str, str]) -> Settings:
         sms_sender_key=text("SMS_SENDER_KEY"),
         replicas=integer("REPLICAS", DEFAULT_REPLICAS),
         rasa_interface=text("RASA_INTERFACE") or DEFAULT_RASA_INTERFACE,
+        claims_storage_dir=text("CLAIMS_STORAGE_DIR") or DEFAULT_CLAIMS_STORAGE_DIR,
+        claims_max_file_bytes=integer("CLAIMS_MAX_FILE_BYTES", DEFAULT_CLAIMS_MAX_FILE_BYTES),
+        claims_max_files=integer("CLAIMS_MAX_FILES", DEFAULT_CLAIMS_MAX_FILES),
+        claims_max_claim_bytes=integer("CLAIMS_MAX_CLAIM_BYTES", DEFAULT_CLAIMS_MAX_CLAIM_BYTES),
+        claims_business_time_zone=time_zone("CLAIMS_BUSINESS_TIME_ZONE", DEFAULT_CLAIMS_BUSINESS_TIME_ZONE),
+        claims_business_day_end=clock_time(
+            "CLAIMS_BUSINESS_DAY_END", text("CLAIMS_BUSINESS_DAY_END") or DEFAULT_CLAIMS_BUSINESS_DAY_END
+        ),
+        claims_upload_secret=text("CLAIMS_UPLOAD_SECRET"),
+        claims_upload_link_hours=number("CLAIMS_UPLOAD_LINK_HOURS", float, DEFAULT_CLAIMS_UPLOAD_LINK_HOURS),
+        claims_media_timeout_seconds=number(
+            "CLAIMS_MEDIA_TIMEOUT_SECONDS", float, DEFAULT_CLAIMS_MEDIA_TIMEOUT_SECONDS
+        ),
+        claims_worker_poll_seconds=number(
+            "CLAIMS_WORKER_POLL_SECONDS", float, DEFAULT_CLAIMS_WORKER_POLL_SECONDS
+        ),
+        contact_encryption_keys=words("CONTACT_ENCRYPTION_KEY", ","),
+        sms_quiet_hours=quiet_hours(),
+        twilio_account_sid=text("TWILIO_ACCOUNT_SID"),
+        twilio_from_number=text("TWILIO_FROM_NUMBER"),
+        twilio_api_url=(text("TWILIO_API_URL") or DEFAULT_TWILIO_API_URL).rstrip("/"),
+        twilio_media_hosts=words("TWILIO_MEDIA_HOSTS"),
+        web_public_url_configured=text("WEB_PUBLIC_URL"),
+        widget_push_url=text("WIDGET_PUSH_URL"),
+        widget_push_token=text("WIDGET_PUSH_TOKEN"),
     )
 
 

@@ -17,6 +17,8 @@ from bot.data.engine import REPO_ROOT, reset_engine_cache
 from bot.data.migrate import upgrade
 
 DEMO_CSV = REPO_ROOT / "data" / "demo" / "contracts.csv"
+# The claims center's fixtures (``conf``, ``claim_ref``), shared by tests/claims, tests/web and tests/ops.
+pytest_plugins = ("tests.support.claims",)
 
 
 def sqlite_url(path: Path) -> str:

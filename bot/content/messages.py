@@ -1,5 +1,6 @@
-"""The message catalogues: texts said by custom actions (messages.yml) and the
-SMS channel's own texts (sms_messages.yml), one loader for both.
+"""The message catalogues: texts said by custom actions (messages.yml), the
+SMS channel's own texts (sms_messages.yml) and the claims center's
+(claims_messages.yml: document replies, status updates, the upload page), one loader.
 
 Rendered with the caller's variables, the contact numbers and the policy's rule
 numbers, so a phone number is still written only in bot/content/contacts.yml and
@@ -28,6 +29,7 @@ POLICY_VARIABLES = {
 CATALOGUE_FILES = {
     "actions": Path(__file__).with_name("messages.yml"),
     "sms": Path(__file__).with_name("sms_messages.yml"),
+    "claims": Path(__file__).with_name("claims_messages.yml"),
 }
 
 
@@ -58,6 +60,11 @@ def render(key: str, **variables: str) -> dict[str, Any]:
 def sms_text(key: str, **variables: str) -> str:
     """The SMS channel's text ``key`` filled in."""
     return _fill(catalogue("sms")[key]["text"], variables)
+
+
+def claims_text(key: str, **variables: str) -> str:
+    """The claims center's text ``key`` filled in."""
+    return _fill(catalogue("claims")[key]["text"], variables)
 
 
 def options_text(titles: Sequence[str]) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from bot.data.models import CLAIM_OPEN, Contract, GapClaim, SmsOptOut
+from bot.data.models import CLAIM_OPEN, ClaimStatusChange, Contract, GapClaim, SmsOptOut
 from bot.domain.identity import clean_vin, identity_matches, normalize_name, normalize_zip
 from bot.domain.policy import gap_review_due
 
@@ -81,6 +81,7 @@ def new_claim_reference() -> str:
 
 
 def _open_claim(session: Session, contract_id: int) -> GapClaim | None:
+    """The contract's claim that is not final yet (the one its UNIQUE marker holds)."""
     return session.execute(
         select(GapClaim).where(GapClaim.open_contract_id == contract_id)
     ).scalar_one_or_none()
@@ -89,7 +90,7 @@ def _open_claim(session: Session, contract_id: int) -> GapClaim | None:
 def open_or_get_gap_claim(
     session: Session, contract: Contract, channel: str, today: date
 ) -> tuple[GapClaim, bool]:
-    """The contract's open GAP claim, created if there is none (True if created).
+    """The contract's non-final GAP claim, created (``open``) if there is none (True if created).
 
     Idempotent, because Rasa may retry an action: a second call returns the
     same claim. If a concurrent request inserts first, the UNIQUE
@@ -114,6 +115,8 @@ def open_or_get_gap_claim(
         try:
             with session.begin_nested():
                 session.add(claim)
+                # Every status a claim has is in its history, the first one too.
+                session.add(ClaimStatusChange(claim=claim, status=CLAIM_OPEN, actor=channel))
         except IntegrityError:
             existing = _open_claim(session, contract.id)
             if existing is not None:

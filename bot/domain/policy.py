@@ -136,12 +136,21 @@ def add_business_days(start: date, n: int) -> date:
     return day
 
 
-def gap_review_due(received: date) -> date:
-    """Date by which GAP documents received on ``received`` are reviewed.
+def first_business_day(day: date) -> date:
+    """``day`` if it is a US business day, else the next one."""
+    while not is_business_day(day):
+        day += timedelta(days=1)
+    return day
 
-    Convention: the day of receipt does not count; the review is due on the
-    2nd US business day after it, skipping weekends and federal holidays
-    (observed dates included). Received Friday → due Tuesday; received
-    Wednesday before Thanksgiving → due the following Monday.
+
+def gap_review_due(received: date) -> date:
+    """Date by which GAP documents received (during business hours) on ``received`` are reviewed.
+
+    One rule with the review clock (bot/domain/review_clock.py, which also
+    applies the end of the business day): a receipt on a weekend or federal
+    holiday counts from the next business day; that day does not count, and
+    the review is due on the 2nd US business day after it (observed holidays
+    skipped). Received Friday → due Tuesday; Saturday → counts from Monday →
+    Wednesday; Wednesday before Thanksgiving → the following Monday.
     """
-    return add_business_days(received, GAP_REVIEW_BUSINESS_DAYS)
+    return add_business_days(first_business_day(received), GAP_REVIEW_BUSINESS_DAYS)

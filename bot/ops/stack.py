@@ -22,6 +22,7 @@ LOGGING_CONFIG = "deploy/logging.yml"
 ACTION_SERVER = "action server"
 RASA_SERVER = "Rasa server"
 WEB_APP = "web app"
+CLAIMS_WORKER = "claims worker"
 
 
 def child_environment(conf: Settings, base: Mapping[str, str]) -> dict[str, str]:
@@ -112,9 +113,25 @@ def web_app(conf: Settings, env: dict[str, str], *, log_file: Path | None = None
     )
 
 
+def claims_worker(conf: Settings, env: dict[str, str], *, log_file: Path | None = None) -> Child:
+    """Delivers claim status updates from the outbox (bot/claims/worker.py); no port, no health URL."""
+    return Child(
+        CLAIMS_WORKER,
+        [sys.executable, "-m", "bot.claims.worker"],
+        cwd=ROOT,
+        env=env,
+        log_file=log_file,
+    )
+
+
 def product(model: str, conf: Settings, env: dict[str, str]) -> list[Child]:
-    """What `make run` starts: the action server, the Rasa server and the web app."""
-    return [action_server(conf, env), rasa_server(model, conf, env), web_app(conf, env)]
+    """What `make run` starts: the action server, the Rasa server, the web app and the claims worker."""
+    return [
+        action_server(conf, env),
+        rasa_server(model, conf, env),
+        web_app(conf, env),
+        claims_worker(conf, env),
+    ]
 
 
 def prepare_database(env: Mapping[str, str]) -> None:

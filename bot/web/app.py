@@ -10,7 +10,7 @@ import html
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 from urllib.parse import urlsplit
@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bot import settings as product_settings
 from bot.content.faq import build_faq, faq_document, json_ld
+from bot.web.claims import add_claim_routes
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,11 @@ class MissingAsset(RuntimeError):
 @dataclass(frozen=True)
 class Settings:
     rasa_url: str  # where browsers reach Rasa's socket.io channel
+    conf: product_settings.Settings = field(default_factory=product_settings.Settings)  # the claims routes'
 
     @classmethod
     def from_settings(cls, conf: product_settings.Settings) -> Settings:
-        return cls(rasa_url=conf.rasa_url)
+        return cls(rasa_url=conf.rasa_url, conf=conf)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -177,5 +179,6 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/health", health)
     for route, item in assets.items():
         app.router.add_get(route, asset(item))
+    add_claim_routes(app, settings.conf, TEMPLATES_DIR)
     log.info("web app ready: %d FAQ entries, Rasa at %s", len(entries), settings.rasa_url)
     return app

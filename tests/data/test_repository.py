@@ -5,13 +5,15 @@ from datetime import date
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.data import repository, services
 from bot.data.engine import get_engine, session_scope
-from bot.data.migrate import upgrade
+from bot.data.migrate import ALEMBIC_INI, upgrade
 from bot.data.models import Base, Contract, GapClaim
 from bot.data.repository import ContractRow
 
@@ -28,10 +30,11 @@ def test_migrations_build_exactly_the_models(db):
 def test_upgrade_is_idempotent_and_uses_wal(db):
     upgrade()
     with get_engine().connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        assert version == ScriptDirectory.from_config(Config(str(ALEMBIC_INI))).get_current_head()
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
     tables = set(inspect(get_engine()).get_table_names())
-    assert {"contracts", "gap_claims", "sms_opt_outs"} <= tables
+    assert {"contracts", "gap_claims", "sms_opt_outs", "claim_documents", "claim_notifications"} <= tables
 
 
 @pytest.mark.parametrize(
@@ -139,10 +142,11 @@ def test_open_claim_is_idempotent(demo_db):
         assert repository.latest_gap_claim(s, _contract(s).id).reference == first
 
 
-def test_closed_claim_allows_a_new_one(demo_db):
+@pytest.mark.parametrize("final", ["denied", "paid"])
+def test_final_claim_allows_a_new_one(demo_db, final):
     with session_scope() as s:
         claim, _ = repository.open_or_get_gap_claim(s, _contract(s), "rest", TODAY)
-        claim.status, claim.open_contract_id = "closed", None
+        claim.status, claim.open_contract_id = final, None
     with session_scope() as s:
         newer, created = repository.open_or_get_gap_claim(s, _contract(s), "rest", TODAY)
         assert created and newer.reference != claim.reference

@@ -159,7 +159,8 @@ def test_transfer_deadline_is_30_calendar_days():
         (date(2026, 11, 20), date(2026, 11, 24)),  # Friday → Tuesday
         (date(2026, 11, 23), date(2026, 11, 25)),  # Monday → Wednesday
         (date(2026, 11, 25), date(2026, 11, 30)),  # Wed; Thanksgiving Thu 26 skipped
-        (date(2026, 11, 21), date(2026, 11, 24)),  # Saturday → Tuesday
+        (date(2026, 11, 21), date(2026, 11, 25)),  # Saturday counts from Monday → Wednesday
+        (date(2026, 11, 26), date(2026, 12, 1)),  # Thanksgiving counts from Fri 27 → Tue 1 Dec
         (date(2026, 7, 2), date(2026, 7, 7)),  # Fri 3 July is July 4th observed
         (date(2026, 12, 23), date(2026, 12, 28)),  # Christmas Friday skipped
         (date(2027, 12, 30), date(2028, 1, 4)),  # New Year's Day observed Fri 31 Dec 2027

@@ -12,16 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bot.ops.health import responds
 from bot.ops.model import current_model
 from bot.ops.supervisor import LaunchFailed, Supervisor
+from tests.support import twilio_standin
 from tests.support.launch import launcher
+from tests.support.ports import port
 from tests.support.ports import ports as test_ports
 from tools.heldout_conversations import HELDOUT_TODAY
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = HELDOUT_TODAY  # the date the held-out conversation set assumes
+TWILIO_FROM = "+12025550100"
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         ASSISTANT_TODAY=TODAY,
         ACTION_SERVER_URL=f"http://127.0.0.1:{ports['ACTION_PORT']}/webhook",
         TWILIO_AUTH_TOKEN=env.get("TWILIO_AUTH_TOKEN", "e2e-test-token"),
+        # The claims worker texts through the local Twilio stand-in (tests/e2e/test_claims.py),
+        # at any hour of the day the suite runs.
+        TWILIO_ACCOUNT_SID=twilio_standin.ACCOUNT_SID,
+        TWILIO_FROM_NUMBER=TWILIO_FROM,
+        TWILIO_API_URL=f"http://127.0.0.1:{port(18090)}",
+        CONTACT_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        CLAIMS_STORAGE_DIR=str(tmp / "claims"),
+        CLAIMS_WORKER_POLL_SECONDS="0.5",
+        CLAIMS_UPLOAD_SECRET="e2e-upload-secret",
+        SMS_QUIET_HOURS="off",
     )
     urls = {
         "rasa": f"http://127.0.0.1:{ports['RASA_PORT']}",

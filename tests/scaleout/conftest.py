@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -86,6 +87,22 @@ def pg_template(services: dict[str, str]) -> Iterator[str]:
         topology.drop_database(services, name)
 
 
+@contextmanager
+def _throwaway_database(
+    services: dict[str, str], monkeypatch: pytest.MonkeyPatch, kind: str, template: str | None = None
+) -> Iterator[str]:
+    """A new PostgreSQL database (a copy of ``template``, else empty) as DATABASE_URL, dropped after."""
+    name = _name(kind)
+    url = topology.create_database(services, name, template=template)
+    monkeypatch.setenv("DATABASE_URL", url)
+    reset_engine_cache()
+    try:
+        yield url
+    finally:
+        reset_engine_cache()
+        topology.drop_database(services, name)
+
+
 @pytest.fixture
 def db(
     isolated_database_url: str,  # tests/conftest.py's autouse fixture runs first; we replace its URL
@@ -94,12 +111,14 @@ def db(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[str]:
     """An empty, migrated PostgreSQL database; returns its URL (also in DATABASE_URL)."""
-    name = _name("repo")
-    url = topology.create_database(services, name, template=pg_template)
-    monkeypatch.setenv("DATABASE_URL", url)
-    reset_engine_cache()
-    try:
+    with _throwaway_database(services, monkeypatch, "repo", pg_template) as url:
         yield url
-    finally:
-        reset_engine_cache()
-        topology.drop_database(services, name)
+
+
+@pytest.fixture
+def empty_db_url(
+    isolated_database_url: str, services: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """An empty, unmigrated PostgreSQL database (the migration round trip of tests/data/)."""
+    with _throwaway_database(services, monkeypatch, "migration") as url:
+        yield url

@@ -14,13 +14,17 @@ from __future__ import annotations
 import threading
 from datetime import date
 
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
+import tests.claims.test_status_and_contacts as claims_status_tests
+import tests.data.test_claims_migration as claims_migration_tests
 import tests.data.test_repository as repository_tests
 import tests.data.test_services as services_tests
 from bot.data import repository, services
 from bot.data.engine import get_engine, session_scope
-from bot.data.migrate import upgrade
+from bot.data.migrate import ALEMBIC_INI, upgrade
 from bot.data.services import ClaimView
 
 SQLITE_ONLY = {"test_upgrade_is_idempotent_and_uses_wal"}
@@ -34,8 +38,12 @@ def _reexport(module) -> None:
 
 _reexport(repository_tests)
 _reexport(services_tests)
+_reexport(claims_migration_tests)
+_reexport(claims_status_tests)
 
 TODAY = date(2026, 11, 25)
+
+
 GAP_CONTRACTS = ["APP-100101", "APP-100103", "APP-100108", "APP-100110"]  # active, with GAP
 
 
@@ -47,7 +55,8 @@ def test_upgrade_is_idempotent_on_postgresql(db):
     upgrade()
     upgrade()
     with get_engine().connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        assert version == ScriptDirectory.from_config(Config(str(ALEMBIC_INI))).get_current_head()
     assert {"contracts", "gap_claims", "sms_opt_outs"} <= set(inspect(get_engine()).get_table_names())
 
 
