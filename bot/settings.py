@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -43,6 +44,9 @@ DEFAULT_RASA_ENDPOINTS = "endpoints.yml"
 DEFAULT_LOG_LEVEL = "INFO"
 DEFAULT_REPLICAS = 2
 DEFAULT_RASA_INTERFACE = "127.0.0.1"
+DEFAULT_LB_PORT = 8090
+# A replica's name ends up in nginx's routing map (deploy/nginx/), so keep it plain.
+REPLICA_NAME = re.compile(r"^[a-z0-9]{1,16}$")
 
 # Every variable ``load`` reads (a change to any of them makes ``settings()`` parse again).
 VARIABLES = (
@@ -71,6 +75,8 @@ VARIABLES = (
     "SMS_SENDER_KEY",
     "REPLICAS",
     "RASA_INTERFACE",
+    "LB_PORT",
+    "REPLICA_NAME",
 )
 
 
@@ -113,6 +119,10 @@ class Settings:
     # `make topology`
     replicas: int = DEFAULT_REPLICAS  # Rasa replicas (and action servers)
     rasa_interface: str = DEFAULT_RASA_INTERFACE  # where a replica listens (a private network in production)
+    lb_port: int = DEFAULT_LB_PORT  # nginx in front of the replicas and the web app
+    # Starts this replica's socket.io session ids, so the load balancer sends
+    # every request of a session back here; "" (one server) leaves them as they are.
+    replica_name: str = ""
 
     @property
     def action_server_url(self) -> str:
@@ -183,6 +193,9 @@ def load(environ: Mapping[str, str]) -> Settings:
             DEFAULT_TRACKER_COMPACT_EVENTS,
         )
         compact = DEFAULT_TRACKER_COMPACT_EVENTS
+    replica_name = text("REPLICA_NAME")
+    if replica_name and not REPLICA_NAME.match(replica_name):
+        raise SettingError(f"REPLICA_NAME={replica_name!r} must be 1-16 lowercase letters or digits")
     return Settings(
         database_url=text("DATABASE_URL") or DEFAULT_DATABASE_URL,
         assistant_today=pinned,
@@ -211,6 +224,8 @@ def load(environ: Mapping[str, str]) -> Settings:
         sms_sender_key=text("SMS_SENDER_KEY"),
         replicas=integer("REPLICAS", DEFAULT_REPLICAS),
         rasa_interface=text("RASA_INTERFACE") or DEFAULT_RASA_INTERFACE,
+        lb_port=integer("LB_PORT", DEFAULT_LB_PORT),
+        replica_name=replica_name,
     )
 
 

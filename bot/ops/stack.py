@@ -13,6 +13,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.ops import nginx
 from bot.ops.supervisor import Child
 from bot.settings import ROOT, Settings
 
@@ -22,6 +23,7 @@ LOGGING_CONFIG = "deploy/logging.yml"
 ACTION_SERVER = "action server"
 RASA_SERVER = "Rasa server"
 WEB_APP = "web app"
+LOAD_BALANCER = "nginx"
 
 
 def child_environment(conf: Settings, base: Mapping[str, str]) -> dict[str, str]:
@@ -39,6 +41,12 @@ def child_environment(conf: Settings, base: Mapping[str, str]) -> dict[str, str]
     # transport"; tests/e2e/test_concurrency.py). 75 s also outlasts the usual
     # 60 s idle timeout of a load balancer in front of Rasa.
     env.setdefault("SANIC_KEEP_ALIVE_TIMEOUT", "75")
+    # Rasa's listen backlog (Sanic's default: 100 connections not yet accepted).
+    # Behind a load balancer every request in flight can be a new connection;
+    # past the backlog Linux ignores the handshake's last ACK, the balancer
+    # believes it is connected, and the request waits for the retransmitted
+    # SYN-ACK (1, 2, 4, 8... s): turns took up to 60 s (tests/scaleout/test_load_balancer.py).
+    env.setdefault("SANIC_BACKLOG", "1024")
     return env
 
 
@@ -106,6 +114,21 @@ def web_app(conf: Settings, env: dict[str, str], *, log_file: Path | None = None
         [sys.executable, "-m", "bot.web", "--port", str(conf.web_port)],
         f"http://127.0.0.1:{conf.web_port}/health",
         f"{conf.web_url}/",
+        cwd=ROOT,
+        env=env,
+        log_file=log_file,
+    )
+
+
+def load_balancer(
+    conf: Settings, config: Path, env: dict[str, str], *, log_file: Path | None = None
+) -> Child:
+    """nginx with ``config`` (bot/ops/nginx.py's ``write_config``), listening on ``lb_port``."""
+    return Child(
+        LOAD_BALANCER,
+        nginx.command(config),
+        f"http://127.0.0.1:{conf.lb_port}{nginx.HEALTH_PATH}",
+        f"http://{conf.public_host}:{conf.lb_port}/",
         cwd=ROOT,
         env=env,
         log_file=log_file,

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from engineio import AsyncServer as EngineIOServer
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
@@ -32,6 +33,12 @@ MAX_BODY_BYTES = 16_384
 # Conversation ids are opaque and unguessable (the widget uses random UUIDs).
 SENDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{7,127}$")
 SOCKET_SESSION_ID = re.compile(r"^[A-Za-z0-9-]{32,64}$")
+# Engine.io session ids issued by a named replica start with "<name>." (deploy/nginx/).
+SESSION_ID_SEPARATOR = "."
+SESSION_CLOSED = "Session is disconnected"  # python-engineio's KeyError
+# nginx's $request_id (deploy/nginx/): one per request it received, kept when
+# it sends the request on to another replica because the first one died.
+DELIVERY_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 class BadRequest(Exception):
@@ -71,6 +78,15 @@ def parse_rest_body(body: bytes) -> dict[str, str]:
     return {"sender": sender, "message": clean_text(data.get("message"))}
 
 
+def delivery_id(header: str | None) -> str | None:
+    """The message id for a REST turn: the load balancer's X-Request-ID when it has one.
+
+    A turn nginx delivered twice (its replica died after storing it) then
+    shows as one message id stored twice, not as two messages.
+    """
+    return header if header and DELIVERY_ID.match(header) else None
+
+
 class SafeRestInput(RestInput):
     """POST /webhooks/rest/webhook, never a 5xx or an empty reply."""
 
@@ -95,11 +111,50 @@ class SafeRestInput(RestInput):
             if not data["message"]:
                 await collector.send_text_message(data["sender"], render("invalid_request")["text"])
                 return response.json(collector.messages)
-            message = UserMessage(data["message"], collector, data["sender"], input_channel=self.name())
+            message = UserMessage(
+                data["message"],
+                collector,
+                data["sender"],
+                input_channel=self.name(),
+                message_id=delivery_id(request.headers.get("X-Request-ID")),
+            )
             await handle_safely(on_new_message, message)
             return response.json(collector.messages)
 
         return rasa_process.prepare(bp)
+
+
+def tag_session_ids(server: EngineIOServer, replica: str) -> None:
+    """Start every engine.io session id ``server`` issues with ``replica``'s name.
+
+    Engine.io's HTTP long-polling sends each session's requests separately, and
+    only the process that issued the id knows the session: the load balancer
+    reads the name from the ``sid`` query parameter and routes the request back
+    to its replica (docs/deployment.md, "Load balancer").
+    """
+    generate = server.generate_id
+    server.generate_id = lambda: f"{replica}{SESSION_ID_SEPARATOR}{generate()}"
+
+
+def answer_closed_sessions(server: EngineIOServer) -> None:
+    """A request for a session that closed while it waited gets a 400, as for an unknown one.
+
+    python-engineio 4.7.1 (pinned, rasa issue 13027) raises KeyError("Session
+    is disconnected") there, which Sanic turns into a 500; it happens when a
+    long-polling client misses its ping under load. Later versions answer 400.
+    Set before the blueprint is registered: that is when the route is made.
+    """
+    handle = server.handle_request
+
+    async def handle_request(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await handle(*args, **kwargs)
+        except KeyError as error:
+            if error.args != (SESSION_CLOSED,):
+                raise
+            return response.text(SESSION_CLOSED, status=400)
+
+    server.handle_request = handle_request
 
 
 class SafeSocketIOInput(SocketIOInput):
@@ -116,6 +171,10 @@ class SafeSocketIOInput(SocketIOInput):
         origins = settings().cors_origins_configured  # unset: socket.io's own default
         if origins:
             sio.eio.cors_allowed_origins = list(origins)
+        replica = settings().replica_name
+        if replica:
+            tag_session_ids(sio.eio, replica)
+        answer_closed_sessions(sio.eio)
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: dict | None) -> None:
