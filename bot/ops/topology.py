@@ -1,11 +1,13 @@
 """Scale-out topology on one machine: Rasa replicas + action servers sharing
-PostgreSQL (tracker store and contracts DB) and Redis (lock store).
+PostgreSQL (tracker store and contracts DB) and Redis (lock store), with the
+web app and nginx in front of everything on one port.
 
 `make topology` runs this after `make services` has started PostgreSQL and Redis;
 it migrates and seeds the contracts database, starts N action servers and N Rasa
 servers (replica i calls action server i) with deploy/endpoints.production.yml,
-prints the URLs, restarts a process that dies while the others keep serving,
-and stops everything on Ctrl-C or SIGTERM.
+the web app and nginx (bot/ops/nginx.py, deploy/nginx/) on LB_PORT, prints the
+URLs, restarts a process that dies while the others keep serving, and stops
+everything on Ctrl-C or SIGTERM.
 
 The commands are the ones `make run` uses (bot.ops.launcher), so a replica here is
 a production replica in miniature. tests/scaleout/ drives the same `Topology`

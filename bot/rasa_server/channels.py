@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from engineio import AsyncServer as EngineIOServer
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
@@ -157,6 +157,41 @@ def answer_closed_sessions(server: EngineIOServer) -> None:
     server.handle_request = handle_request
 
 
+class HeldOutputChannel(OutputChannel):
+    """Holds a turn's messages until ``release()`` (the turn is stored), then passes them on.
+
+    Rasa sends each message as soon as it is produced and stores the turn
+    after the last one: a replica that dies in between has answered a turn
+    that is not stored, and a client that has its answer never sends it
+    again. Held, an answer reaches only a customer whose turn is stored; a
+    turn lost with its replica gets none, so the client can send it again. The
+    REST channel answers after storing anyway. When the guard answers first
+    (MESSAGE_TIMEOUT_SECONDS), its notice is released with what was held, and
+    the rest of the turn follows as it comes.
+    """
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+        self._held: list[tuple[str, dict[str, Any]]] | None = []
+
+    def name(self) -> str:  # response variations are chosen by the real channel's name
+        return self.inner.name()
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        if self._held is None:
+            await self.inner.send_response(recipient_id, message)
+        else:
+            self._held.append((recipient_id, message))
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text, **kwargs})
+
+    async def release(self) -> None:
+        held, self._held = self._held or [], None
+        for recipient_id, message in held:
+            await self.inner.send_response(recipient_id, message)
+
+
 class SafeSocketIOInput(SocketIOInput):
     """Rasa's socket.io channel with origin checks, id checks and the guard."""
 
@@ -206,7 +241,12 @@ class SafeSocketIOInput(SocketIOInput):
             if not text:
                 await output.send_text_message(sender_id, render("invalid_request")["text"])
                 return
-            message = UserMessage(text, output, sender_id, input_channel=self.name())
-            await handle_safely(on_new_message, message)
+            held = HeldOutputChannel(output)
+            try:
+                await handle_safely(
+                    on_new_message, UserMessage(text, held, sender_id, input_channel=self.name())
+                )
+            finally:
+                await held.release()
 
         return rasa_process.prepare(bp)

@@ -16,6 +16,7 @@ from bot.content.contacts import contacts
 from bot.rasa_server import guard
 from bot.rasa_server.channels import (
     BadRequest,
+    HeldOutputChannel,
     answer_closed_sessions,
     delivery_id,
     parse_rest_body,
@@ -203,3 +204,20 @@ def test_a_request_for_a_session_closed_meanwhile_gets_a_400_not_a_500() -> None
 )
 def test_a_rest_turn_keeps_the_load_balancers_request_id(header: str | None, message_id: str | None) -> None:
     assert delivery_id(header) == message_id
+
+
+def test_a_socketio_turn_is_answered_only_once_it_is_stored() -> None:
+    inner = CollectingOutputChannel()
+    held = HeldOutputChannel(inner)
+
+    async def turn() -> None:
+        await held.send_response("s1", {"text": "first", "buttons": [{"title": "Yes", "payload": "/affirm"}]})
+        await held.send_text_message("s1", "second")
+        assert inner.messages == []  # nothing leaves before the turn is stored
+        await held.release()
+        await held.send_text_message("s1", "late")  # after the guard answered: as it comes
+
+    asyncio.run(turn())
+    assert [m["text"] for m in inner.messages] == ["first", "second", "late"]
+    assert inner.messages[0]["buttons"] == [{"title": "Yes", "payload": "/affirm"}]
+    assert held.name() == inner.name()  # responses keep their channel variants

@@ -77,9 +77,10 @@ def _started(
     log_dir: Path,
     rasa_ports: Sequence[int],
     action_ports: Sequence[int],
-    **front: int,
+    lb_port: int | None = None,
+    web_port: int | None = None,
 ) -> Iterator[Cluster]:
-    """A topology (``front``: lb_port and web_port for nginx and the web app) on throwaway databases."""
+    """A topology (with ``lb_port``: the web app and nginx in front) on throwaway databases."""
     model = current_model()
     if not model.exists():
         pytest.fail(f"no trained model at {model}: run `make train` (make test does)")
@@ -88,7 +89,9 @@ def _started(
     topology.create_database(services, contracts)
     env = topology.production_env(services, trackers, contracts)
     env.update(ASSISTANT_TODAY=TODAY, ACTION_SERVER_TOKEN=uuid.uuid4().hex, TWILIO_AUTH_TOKEN=TWILIO_TOKEN)
-    cluster = topology.Topology(str(model), env, rasa_ports, action_ports, log_dir, **front)
+    cluster = topology.Topology(
+        str(model), env, rasa_ports, action_ports, log_dir, lb_port=lb_port, web_port=web_port
+    )
     serving = threading.Event()
     supervise = threading.Thread(target=_supervise, args=(cluster.supervisor, serving))
     try:
