@@ -20,7 +20,8 @@ values and ``--repeat`` repeats each. Each row also gives the turn latency
 lock/unlock cycles of both stores against the services' Redis. ``--turn-cost N``
 starts two replicas, one with the atomic store and one without a shared lock
 (Rasa's in-memory store), and sends N turns to each, one at a time,
-alternating, so both see the same machine: the lock's cost per turn.
+alternating, so both see the same machine: the lock's cost per turn; then
+again with the stores swapped, so a difference between the replicas shows.
 
     .venv/bin/python -m tools.lock_race --start atomic --offset-ms 0 1 5 --repeat 3
 """
@@ -185,13 +186,16 @@ async def _alternate_turns(urls: list[str], turns: int) -> list[list[float]]:
     return latencies
 
 
-def turn_cost(urls: list[str], turns: int) -> None:
-    """Turn latency with the atomic lock store and without a shared lock, measured in one run."""
+def turn_cost(urls: list[str], stores: Sequence[str], turns: int) -> None:
+    """Turn latency on each replica (one lock store each), measured in one run."""
     rest = [f"{u.rstrip('/')}/webhooks/rest/webhook" for u in urls]
-    with_lock, without = asyncio.run(_alternate_turns(rest, turns))
-    for name, values in (("AtomicRedisLockStore", with_lock), ("no shared lock (in_memory)", without)):
+    for replica, (store, values) in enumerate(zip(stores, asyncio.run(_alternate_turns(rest, turns))), 1):
         p50, p95 = _percentiles(values)
-        print(f"{name}: {turns} turns, latency p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms", flush=True)
+        print(
+            f"replica {replica}, {LOCK_STORES[store]}: {turns} turns, "
+            f"latency p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms",
+            flush=True,
+        )
 
 
 def measure(urls: list[str], tracker_url: str, pairs: int, offset_ms: float) -> None:
@@ -231,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         "--turn-cost",
         type=int,
         metavar="N",
-        help="time N turns on a replica with the atomic store and N on one without a shared lock, interleaved",
+        help="time N turns on a replica with the atomic store and N on one without a shared lock, "
+        "interleaved; then with the replicas swapped",
     )
     args = parser.parse_args(argv)
     services = start_services()
@@ -239,8 +244,9 @@ def main(argv: list[str] | None = None) -> int:
         lock_cost(services, args.lock_cost)
         return 0
     if args.turn_cost:
-        with started_topology(services, ("atomic", "memory")) as (urls, _):
-            turn_cost(urls, args.turn_cost)
+        for stores in (("atomic", "memory"), ("memory", "atomic")):  # each store on each replica
+            with started_topology(services, stores) as (urls, _):
+                turn_cost(urls, stores, args.turn_cost)
         return 0
     if args.start:
         with started_topology(services, (args.start, args.start)) as (urls, tracker_url):
