@@ -42,10 +42,9 @@ def child_environment(conf: Settings, base: Mapping[str, str]) -> dict[str, str]
     # 60 s idle timeout of a load balancer in front of Rasa.
     env.setdefault("SANIC_KEEP_ALIVE_TIMEOUT", "75")
     # Rasa's listen backlog (Sanic's default: 100 connections not yet accepted).
-    # Behind a load balancer every request in flight can be a new connection;
-    # past the backlog Linux ignores the handshake's last ACK, the balancer
-    # believes it is connected, and the request waits for the retransmitted
-    # SYN-ACK (1, 2, 4, 8... s): turns took up to 60 s (tests/scaleout/test_load_balancer.py).
+    # Behind nginx every request is a new connection: with 100, a burst of 200
+    # conversations made nginx time out connecting to both replicas and answer
+    # 502s (tests/scaleout/test_load_balancer.py; docs/deployment.md).
     env.setdefault("SANIC_BACKLOG", "1024")
     return env
 

@@ -109,6 +109,30 @@ def test_stop_kills_the_whole_process_group_and_ignores_a_second_sigterm(tmp_pat
     assert wait_for(lambda: not alive(grandchild), timeout=5)
 
 
+def test_a_child_that_dies_takes_what_it_started_with_it_before_the_restart(tmp_path: Path) -> None:
+    """Like nginx's workers after a SIGKILL of their master: left alone, they keep its port."""
+    pid_file = tmp_path / "grandchild.pid"
+    spawner = textwrap.dedent(
+        f"""
+        import subprocess, sys, time
+        g = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+        open({str(pid_file)!r}, "w").write(str(g.pid))
+        time.sleep(600)
+        """
+    )
+    sup = Supervisor([Child("spawner", [sys.executable, "-c", spawner])], say=lambda _: None)
+    try:
+        sup.start_all(timeout=10)
+        child = sup.children[0]
+        assert wait_for(lambda: pid_file.exists() and pid_file.read_text() != "")
+        grandchild = int(pid_file.read_text())
+        os.kill(child.pid, signal.SIGKILL)
+        assert wait_for(lambda: (sup.poll(), child.restarts == 1)[1])
+        assert wait_for(lambda: not alive(grandchild), timeout=5)
+    finally:
+        sup.stop()
+
+
 def test_children_die_with_a_sigkilled_supervisor(tmp_path: Path) -> None:
     """A supervisor process killed with SIGKILL leaves no child behind (PR_SET_PDEATHSIG)."""
     pid_file = tmp_path / "child.pid"

@@ -328,7 +328,9 @@ def test_a_replica_killed_mid_load_loses_no_turn(balanced: Cluster) -> None:
     lost, redelivered = tracker_problems(balanced, load.senders, load.resent)
     print(
         f"replica killed mid-load: {len(lost)} conversations lost, repeated or reordered a turn; "
-        f"{redelivered} turns stored twice because they were delivered twice"
+        "turns stored twice because they were delivered twice: "
+        f"{sum(n for s, n in redelivered.items() if s in load.rest)} REST (again by nginx), "
+        f"{sum(n for s, n in redelivered.items() if s not in load.rest)} socket.io (again by the client)"
     )
     for problem in lost[:5]:
         print(f"  {problem}")
