@@ -366,6 +366,29 @@ def _report_failover(cluster: Cluster, dead: str, killed_at: float) -> None:
     )
 
 
+def _running(pid: int) -> bool:
+    """Not gone and not a zombie (a killed orphan may wait for init to reap it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_killed_nginx_is_restarted_and_its_workers_go_with_it(balanced: Cluster) -> None:
+    """Workers outlive a SIGKILLed master and keep the port, unless the supervisor kills them."""
+    balancer = balanced.topology.front[1]
+    master = balancer.pid
+    workers = [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    restarts = balancer.restarts
+    os.kill(master, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while not (balancer.restarts > restarts and balancer.healthy) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert balancer.restarts == restarts + 1 and balancer.pid != master
+    assert workers and not any(_running(pid) for pid in workers)
+    assert get(f"{balanced.topology.lb_url}/webhooks/rest/")[0] == 200
+
+
 def test_the_nginx_site_is_valid_for_a_production_nginx(tmp_path: Path) -> None:
     replicas = [nginx.Replica("r1", "10.0.0.11:5005"), nginx.Replica("r2", "10.0.0.12:5005")]
     config = nginx.write_config(tmp_path, "127.0.0.1:1", replicas, "10.0.0.20:8080")
