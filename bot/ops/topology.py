@@ -209,6 +209,9 @@ class Topology:
             "REPLICA_NAME": replica_name(index),
         }
         environ.setdefault("PUBLIC_HOST", "127.0.0.1")
+        if self.lb_port is not None:
+            # The page comes through nginx: socket.io accepts only CORS_ORIGINS.
+            environ.setdefault("CORS_ORIGINS", " ".join(self._page_origins(environ["PUBLIC_HOST"])))
         conf = load(environ)
         env = stack.child_environment(conf, environ)
         n = index + 1
@@ -226,6 +229,11 @@ class Topology:
             log_file=self.log_dir / f"rasa-{n}.log",
         )
         return action, rasa
+
+    def _page_origins(self, public_host: str) -> list[str]:
+        """Where browsers load the demo page from: nginx, by any of the host's loopback names."""
+        hosts = dict.fromkeys([public_host, "localhost", "127.0.0.1"])
+        return [f"http://{host}:{self.lb_port}" for host in hosts]
 
     def _front(self) -> list[Child]:
         """The web app (its widget talks to the load balancer) and nginx in front of everything."""

@@ -2,7 +2,9 @@
 app, REST, SMS and socket.io in front of two replicas sharing PostgreSQL and
 Redis.
 
-Fixture ``balanced`` (conftest.py) starts it once for the module. The load
+Fixture ``balanced`` (conftest.py) starts it once for the module. The widget
+is driven in Chromium through nginx, REST and signed SMS turns go through it,
+and nginx itself is killed and must come back. The load
 test sends 200 REST conversations and 40 socket.io ones (half long-polling,
 which only works when every request of a session reaches the replica that
 issued it, half WebSocket) of ten turns each through nginx, all at once:
@@ -39,12 +41,14 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from playwright.sync_api import sync_playwright
 from twilio.request_validator import RequestValidator
 
 from bot.ops import nginx
 from bot.ops.health import responds
 from bot.sms.security import sender_id, sender_key
 from tests.scaleout.conftest import TWILIO_TOKEN, Cluster
+from tests.support.browser import Chat, launch
 from tests.support.load import (
     MESSAGES,
     SocketConversation,
@@ -229,6 +233,24 @@ def test_the_web_app_and_the_widget_come_through_the_same_port(balanced: Cluster
     status, faq = get(f"{lb}/faq.json")
     assert status == 200 and json.loads(faq)
     assert get(f"{lb}{nginx.HEALTH_PATH}") == (200, "ok\n")
+
+
+def test_the_widget_talks_through_nginx_in_a_browser(balanced: Cluster) -> None:
+    """Page, widget and socket.io from one origin; the conversation lands in the shared tracker store."""
+    with sync_playwright() as playwright:  # closed here: later tests run their own event loops
+        chromium = launch(playwright)
+        try:
+            page = chromium.new_page()
+            page.goto(f"{balanced.topology.lb_url}/")
+            chat = Chat(page)
+            chat.open()
+            assert any("Basic Guard" in text for text in chat.ask("is my rental covered?"))
+            session = chat.session_id()
+        finally:
+            chromium.close()
+    stored = [text for text, _ in stored_user_messages(balanced, [session])[session]]
+    assert stored == ["/greet", "is my rental covered?"]  # the widget greets on opening
+    assert any(e["uri"] == "/socket.io/" and e["status"] == "101" for e in access_log(balanced))  # WebSocket
 
 
 def test_only_the_channels_reach_rasa(balanced: Cluster) -> None:
