@@ -67,7 +67,7 @@ services:
 services-stop:
 	scripts/services.sh stop
 
-## topology: two Rasa replicas + two action servers on PostgreSQL + Redis; Ctrl-C stops all
+## topology: two Rasa replicas + two action servers on PostgreSQL + Redis, the web app, nginx in front on one port (LB_PORT, 8090); Ctrl-C stops all
 topology: train services
 	$(PY) -m bot.ops.topology --model $(MODEL)
 

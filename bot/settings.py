@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time
@@ -56,6 +57,9 @@ DEFAULT_CLAIMS_MEDIA_TIMEOUT_SECONDS = 20.0
 DEFAULT_CLAIMS_WORKER_POLL_SECONDS = 2.0
 DEFAULT_SMS_QUIET_HOURS = "21:00-09:00"
 DEFAULT_TWILIO_API_URL = "https://api.twilio.com"
+DEFAULT_LB_PORT = 8090
+# A replica's name ends up in nginx's routing map (deploy/nginx/), so keep it plain.
+REPLICA_NAME = re.compile(r"^[a-z0-9]{1,16}$")
 
 # Every variable ``load`` reads (a change to any of them makes ``settings()`` parse again).
 VARIABLES = (
@@ -103,6 +107,8 @@ VARIABLES = (
     "WEB_PUBLIC_URL",
     "WIDGET_PUSH_URL",
     "WIDGET_PUSH_TOKEN",
+    "LB_PORT",
+    "REPLICA_NAME",
 )
 
 
@@ -168,6 +174,10 @@ class Settings:
     web_public_url_configured: str = ""  # WEB_PUBLIC_URL; see ``web_public_url``
     widget_push_url: str = ""  # the Rasa server's push endpoint for live widgets ("" = next visit only)
     widget_push_token: str = ""
+    lb_port: int = DEFAULT_LB_PORT  # nginx in front of the replicas and the web app
+    # Starts this replica's socket.io session ids, so the load balancer sends
+    # every request of a session back here; "" (one server) leaves them as they are.
+    replica_name: str = ""
 
     @property
     def action_server_url(self) -> str:
@@ -269,6 +279,9 @@ def load(environ: Mapping[str, str]) -> Settings:
             DEFAULT_TRACKER_COMPACT_EVENTS,
         )
         compact = DEFAULT_TRACKER_COMPACT_EVENTS
+    replica_name = text("REPLICA_NAME")
+    if replica_name and not REPLICA_NAME.match(replica_name):
+        raise SettingError(f"REPLICA_NAME={replica_name!r} must be 1-16 lowercase letters or digits")
     return Settings(
         database_url=text("DATABASE_URL") or DEFAULT_DATABASE_URL,
         assistant_today=pinned,
@@ -322,6 +335,8 @@ def load(environ: Mapping[str, str]) -> Settings:
         web_public_url_configured=text("WEB_PUBLIC_URL"),
         widget_push_url=text("WIDGET_PUSH_URL"),
         widget_push_token=text("WIDGET_PUSH_TOKEN"),
+        lb_port=integer("LB_PORT", DEFAULT_LB_PORT),
+        replica_name=replica_name,
     )
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PostgreSQL 15 and Redis for this project, on loopback, with their data under var/.
 #
-#   scripts/services.sh start    install (apt, if missing), start, create roles/databases
+#   scripts/services.sh start    install (apt, if missing; nginx too), start, create roles/databases
 #   scripts/services.sh stop     stop both
 #   scripts/services.sh status   exit 0 when both answer, 1 otherwise
 #   scripts/services.sh env      print the connection settings (var/services.env)
@@ -71,6 +71,8 @@ install_if_missing() {
   local missing=()
   [ -x "$PG_BIN/initdb" ] || missing+=("postgresql-$PG_VERSION")
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  # Not started here: the topology's supervisor runs it (bot/ops/nginx.py).
+  [ -x /usr/sbin/nginx ] || missing+=(nginx)
   [ ${#missing[@]} -eq 0 ] && return 0
   [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}: install them (apt-get install ${missing[*]}) or run as root"
   log "installing ${missing[*]} (apt)"
@@ -242,7 +244,7 @@ with_lock() {
 start() {
   # Fast path: both answer and the settings file exists; make sure the role
   # and databases are still there (someone may have dropped one).
-  if [ -s "$ENV_FILE" ] && pg_running && redis_running; then
+  if [ -s "$ENV_FILE" ] && pg_running && redis_running && [ -x /usr/sbin/nginx ]; then
     pg_provision "$(secret pg)"
     return 0
   fi

@@ -40,6 +40,7 @@ def test_defaults() -> None:
     assert conf.cors_origins_configured == ()
     assert conf.action_server_token is None
     assert conf.log_level == "INFO"
+    assert (conf.lb_port, conf.replica_name) == (8090, "")
 
 
 def test_values_and_derived_urls() -> None:
@@ -98,7 +99,14 @@ def test_a_child_sees_the_settings_its_launcher_resolved(environ: dict[str, str]
 
 @pytest.mark.parametrize(
     "environ",
-    [{"RATE_LIMIT_MESSAGES": "many"}, {"WEB_PORT": "80.5"}, {"ASSISTANT_TODAY": "24/11/2026"}],
+    [
+        {"RATE_LIMIT_MESSAGES": "many"},
+        {"WEB_PORT": "80.5"},
+        {"ASSISTANT_TODAY": "24/11/2026"},
+        {"LB_PORT": "nginx"},
+        {"REPLICA_NAME": "r.1"},  # it becomes part of a pattern in nginx's routing map
+        {"REPLICA_NAME": "Replica1"},
+    ],
 )
 def test_a_malformed_value_names_its_variable(environ: dict[str, str]) -> None:
     with pytest.raises(SettingError, match=next(iter(environ))):

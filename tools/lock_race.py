@@ -11,12 +11,17 @@ second tracker save then drops the other's events.
     .venv/bin/python -m tools.lock_race --pairs 100 --offset-ms 0
 
 With ``--start redis|atomic`` it starts its own two-replica topology
-(bot.ops.topology, throwaway databases, ports 17105-6 / 17155-6) with that lock
+(bot.ops.topology, throwaway databases, ports 17105-6 / 17155-6 plus
+``$TEST_PORT_OFFSET``) with that lock
 store (Rasa's ``type: redis`` or bot.rasa_server.lock_store.AtomicRedisLockStore,
 the production one) and stops it afterwards; ``--offset-ms`` takes several
 values and ``--repeat`` repeats each. Each row also gives the turn latency
 (p50/p95 over both messages). ``--lock-cost N`` times N uncontended
-lock/unlock cycles of both stores against the services' Redis.
+lock/unlock cycles of both stores against the services' Redis. ``--turn-cost N``
+starts two replicas, one with the atomic store and one without a shared lock
+(Rasa's in-memory store), and sends N turns to each, one at a time,
+alternating, so both see the same machine: the lock's cost per turn; then
+again with the stores swapped, so a difference between the replicas shows.
 
     .venv/bin/python -m tools.lock_race --start atomic --offset-ms 0 1 5 --repeat 3
 """
@@ -30,7 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,12 +43,19 @@ import aiohttp
 
 from bot.ops import topology
 from bot.settings import ROOT
+from tests.support.ports import port
 from tests.support.services import start_services
 
 MESSAGES = ("hello", "are you a real person?")
-LOCK_STORES = {"redis": "redis", "atomic": "bot.rasa_server.lock_store.AtomicRedisLockStore"}
-RASA_PORTS = (17105, 17106)
-ACTION_PORTS = (17155, 17156)
+TURNS_PER_CONVERSATION = 10
+LOCK_STORES = {
+    "redis": "redis",
+    "atomic": "bot.rasa_server.lock_store.AtomicRedisLockStore",
+    "memory": "in_memory",  # per process: no lock across replicas, the "without" of --turn-cost
+}
+# Shifted by TEST_PORT_OFFSET like the tests' ports, so checkouts can measure side by side.
+RASA_PORTS = (port(17105), port(17106))
+ACTION_PORTS = (port(17155), port(17156))
 
 
 async def _send(session: aiohttp.ClientSession, url: str, sender: str, text: str, delay: float) -> float:
@@ -89,9 +101,21 @@ def lost_turns(tracker_url: str, senders: list[str]) -> int:
     return sum(1 for s in senders if stored.get(s, 0) < len(MESSAGES))
 
 
+def _endpoints_with(lock_store: str, folder: Path) -> Path:
+    """deploy/endpoints.production.yml with ``lock_store.type`` replaced, written to ``folder``."""
+    lines = (ROOT / "deploy" / "endpoints.production.yml").read_text().splitlines(keepends=True)
+    at = lines.index("lock_store:\n") + 1
+    while not lines[at].lstrip().startswith("type:"):
+        at += 1
+    lines[at] = f"  type: {LOCK_STORES[lock_store]}\n"
+    path = folder / f"endpoints.{lock_store}.yml"
+    path.write_text("".join(lines))
+    return path
+
+
 @contextmanager
-def started_topology(services: dict[str, str], lock_store: str) -> Iterator[tuple[list[str], str]]:
-    """Two replicas with ``lock_store`` on throwaway databases; yields (base URLs, tracker DB URL)."""
+def started_topology(services: dict[str, str], lock_stores: Sequence[str]) -> Iterator[tuple[list[str], str]]:
+    """Two replicas with ``lock_stores`` (one each) on throwaway databases; yields (base URLs, tracker DB URL)."""
     from bot.ops.model import current_model
 
     model = current_model()
@@ -100,22 +124,18 @@ def started_topology(services: dict[str, str], lock_store: str) -> Iterator[tupl
     suffix = uuid.uuid4().hex[:12]
     trackers, contracts = f"lockrace_trackers_{suffix}", f"lockrace_contracts_{suffix}"
     with tempfile.TemporaryDirectory(prefix="lock_race-") as tmp:
-        endpoints = Path(tmp) / "endpoints.yml"
-        production = (ROOT / "deploy" / "endpoints.production.yml").read_text()
-        lines = production.splitlines(keepends=True)
-        at = lines.index("lock_store:\n") + 1
-        while not lines[at].lstrip().startswith("type:"):
-            at += 1
-        lines[at] = f"  type: {LOCK_STORES[lock_store]}\n"
-        endpoints.write_text("".join(lines))
+        per_replica = [{"RASA_ENDPOINTS": str(_endpoints_with(s, Path(tmp)))} for s in lock_stores]
         topology.create_database(services, trackers)
         topology.create_database(services, contracts)
         env = topology.production_env(services, trackers, contracts)
-        env.update(RASA_ENDPOINTS=str(endpoints), ACTION_SERVER_TOKEN=uuid.uuid4().hex)
-        cluster = topology.Topology(str(model), env, RASA_PORTS, ACTION_PORTS, Path(tmp))
+        env.update(ACTION_SERVER_TOKEN=uuid.uuid4().hex)
+        cluster = topology.Topology(
+            str(model), env, RASA_PORTS, ACTION_PORTS, Path(tmp), replica_env=per_replica
+        )
         try:
             topology.prepare_contracts_db(env)
-            print(f"starting two replicas with lock_store.type {LOCK_STORES[lock_store]} ...", flush=True)
+            names = ", ".join(LOCK_STORES[s] for s in lock_stores)
+            print(f"starting two replicas with lock_store.type {names} ...", flush=True)
             cluster.start()
             yield cluster.rasa_urls, topology.postgres_url(services, trackers)
         finally:
@@ -152,6 +172,32 @@ def lock_cost(services: dict[str, str], cycles: int) -> None:
         print(f"{type(store).__name__}: lock + unlock p50 {p50 * 1000:.2f} ms, p95 {p95 * 1000:.2f} ms")
 
 
+async def _alternate_turns(urls: list[str], turns: int) -> list[list[float]]:
+    """``turns`` turns per replica, one request at a time, alternating replicas (same load on both)."""
+    latencies: list[list[float]] = [[] for _ in urls]
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        senders = [f"turncost-{uuid.uuid4().hex}" for _ in urls]
+        for turn in range(turns):
+            if turn % TURNS_PER_CONVERSATION == 0:  # bounded conversations, like real ones
+                senders = [f"turncost-{uuid.uuid4().hex}" for _ in urls]
+            for replica, (url, sender) in enumerate(zip(urls, senders)):
+                text = MESSAGES[turn % len(MESSAGES)]
+                latencies[replica].append(await _send(session, url, sender, text, 0.0))
+    return latencies
+
+
+def turn_cost(urls: list[str], stores: Sequence[str], turns: int) -> None:
+    """Turn latency on each replica (one lock store each), measured in one run."""
+    rest = [f"{u.rstrip('/')}/webhooks/rest/webhook" for u in urls]
+    for replica, (store, values) in enumerate(zip(stores, asyncio.run(_alternate_turns(rest, turns))), 1):
+        p50, p95 = _percentiles(values)
+        print(
+            f"replica {replica}, {LOCK_STORES[store]}: {turns} turns, "
+            f"latency p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms",
+            flush=True,
+        )
+
+
 def measure(urls: list[str], tracker_url: str, pairs: int, offset_ms: float) -> None:
     rest = [f"{u.rstrip('/')}/webhooks/rest/webhook" for u in urls]
     started = time.perf_counter()
@@ -185,13 +231,25 @@ def main(argv: list[str] | None = None) -> int:
         "--start", choices=sorted(LOCK_STORES), help="start (and stop) two replicas with this lock store"
     )
     parser.add_argument("--lock-cost", type=int, metavar="N", help="time N uncontended lock cycles per store")
+    parser.add_argument(
+        "--turn-cost",
+        type=int,
+        metavar="N",
+        help="time N turns on a replica with the atomic store and N on one without a shared lock, "
+        "interleaved; then with the replicas swapped",
+    )
     args = parser.parse_args(argv)
     services = start_services()
     if args.lock_cost:
         lock_cost(services, args.lock_cost)
         return 0
+    if args.turn_cost:
+        for stores in (("atomic", "memory"), ("memory", "atomic")):  # each store on each replica
+            with started_topology(services, stores) as (urls, _):
+                turn_cost(urls, stores, args.turn_cost)
+        return 0
     if args.start:
-        with started_topology(services, args.start) as (urls, tracker_url):
+        with started_topology(services, (args.start, args.start)) as (urls, tracker_url):
             for offset in args.offset_ms:
                 for _ in range(args.repeat):
                     measure(urls, tracker_url, args.pairs, offset)

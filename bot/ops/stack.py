@@ -13,6 +13,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.ops import nginx
 from bot.ops.supervisor import Child
 from bot.settings import ROOT, Settings
 
@@ -23,6 +24,7 @@ ACTION_SERVER = "action server"
 RASA_SERVER = "Rasa server"
 WEB_APP = "web app"
 CLAIMS_WORKER = "claims worker"
+LOAD_BALANCER = "nginx"
 
 
 def child_environment(conf: Settings, base: Mapping[str, str]) -> dict[str, str]:
@@ -40,6 +42,11 @@ def child_environment(conf: Settings, base: Mapping[str, str]) -> dict[str, str]
     # transport"; tests/e2e/test_concurrency.py). 75 s also outlasts the usual
     # 60 s idle timeout of a load balancer in front of Rasa.
     env.setdefault("SANIC_KEEP_ALIVE_TIMEOUT", "75")
+    # Rasa's listen backlog (Sanic's default: 100 connections not yet accepted).
+    # Behind nginx every request is a new connection: with 100, a burst of 200
+    # conversations made nginx time out connecting to both replicas and answer
+    # 502s (tests/scaleout/test_load_balancer.py; docs/deployment.md).
+    env.setdefault("SANIC_BACKLOG", "1024")
     return env
 
 
@@ -118,6 +125,21 @@ def claims_worker(conf: Settings, env: dict[str, str], *, log_file: Path | None 
     return Child(
         CLAIMS_WORKER,
         [sys.executable, "-m", "bot.claims.worker"],
+        cwd=ROOT,
+        env=env,
+        log_file=log_file,
+    )
+
+
+def load_balancer(
+    conf: Settings, config: Path, env: dict[str, str], *, log_file: Path | None = None
+) -> Child:
+    """nginx with ``config`` (bot/ops/nginx.py's ``write_config``), listening on ``lb_port``."""
+    return Child(
+        LOAD_BALANCER,
+        nginx.command(config),
+        f"http://127.0.0.1:{conf.lb_port}{nginx.HEALTH_PATH}",
+        f"http://{conf.public_host}:{conf.lb_port}/",
         cwd=ROOT,
         env=env,
         log_file=log_file,

@@ -4,7 +4,8 @@
   spawned too, and it gets PR_SET_PDEATHSIG: if the supervisor dies, even by
   SIGKILL, the kernel sends the child SIGTERM, so nothing is left orphaned.
 - A child that exits while the product is serving is restarted with backoff
-  (0.5 s doubling to 10 s); the others keep serving. A child that exits
+  (0.5 s doubling to 10 s), after whatever it started is killed with it (its
+  process group); the others keep serving. A child that exits
   ``max_start_failures`` times in a row before it ever became healthy stops
   the launch with a clear message instead of looping forever. A child made
   with ``restart=False`` (a measurement must not hide a crash) fails at once.
@@ -187,6 +188,9 @@ class Supervisor:
 
     def _on_exit(self, child: Child, now: float) -> None:
         code = child.proc.returncode if child.proc is not None else None
+        # What it started dies with it: a SIGKILLed nginx master leaves workers
+        # that keep its port, and the restarted nginx could never bind.
+        _signal_group(child, signal.SIGKILL)
         if not child.restart:
             raise LaunchFailed(f"{child.name} exited with code {code}" + _tail(child))
         if not child.healthy:

@@ -1,11 +1,13 @@
 """Scale-out topology on one machine: Rasa replicas + action servers sharing
-PostgreSQL (tracker store and contracts DB) and Redis (lock store).
+PostgreSQL (tracker store and contracts DB) and Redis (lock store), with the
+web app and nginx in front of everything on one port.
 
 `make topology` runs this after `make services` has started PostgreSQL and Redis;
 it migrates and seeds the contracts database, starts N action servers and N Rasa
 servers (replica i calls action server i) with deploy/endpoints.production.yml,
-prints the URLs, restarts a process that dies while the others keep serving,
-and stops everything on Ctrl-C or SIGTERM.
+the web app and nginx (bot/ops/nginx.py, deploy/nginx/) on LB_PORT, prints the
+URLs, restarts a process that dies while the others keep serving, and stops
+everything on Ctrl-C or SIGTERM.
 
 The commands are the ones `make run` uses (bot.ops.launcher), so a replica here is
 a production replica in miniature. tests/scaleout/ drives the same `Topology`
@@ -19,10 +21,10 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from bot.ops import stack
+from bot.ops import nginx, stack
 from bot.ops.supervisor import Child, LaunchFailed, Supervisor, stop_on_signals
 from bot.settings import ROOT, VAR_DIR, load, settings
 
@@ -145,8 +147,9 @@ def prepare_contracts_db(env: dict[str, str]) -> None:
 class Topology:
     """N action servers and N Rasa replicas under one supervisor; replica i calls action server i.
 
-    A replica or action server that dies is restarted (bot/ops/supervisor.py)
-    while the others keep serving.
+    With ``lb_port`` (and ``web_port``) it also runs the web app and nginx in
+    front of everything on that one port (bot/ops/nginx.py). A process that
+    dies is restarted (bot/ops/supervisor.py) while the others keep serving.
     """
 
     def __init__(
@@ -156,16 +159,29 @@ class Topology:
         rasa_ports: Sequence[int],
         action_ports: Sequence[int],
         log_dir: Path,
+        *,
+        lb_port: int | None = None,
+        web_port: int | None = None,
+        replica_env: Sequence[Mapping[str, str]] = (),
     ) -> None:
         if len(rasa_ports) != len(action_ports):
             raise ValueError("one action server per Rasa replica")
+        if replica_env and len(replica_env) != len(rasa_ports):
+            raise ValueError("replica_env: one mapping per replica")
+        if (lb_port is None) != (web_port is None):
+            raise ValueError("the load balancer and the web app go together")
         self.model = model
         self.env = dict(env)
         self.rasa_ports = list(rasa_ports)
         self.action_ports = list(action_ports)
         self.log_dir = log_dir
+        self.lb_port = lb_port
+        self.web_port = web_port
+        # Added to ``env`` for one replica only (tools/lock_race.py compares lock stores side by side).
+        self.replica_env = [dict(extra) for extra in replica_env] or [{} for _ in rasa_ports]
         self.actions: list[Child] = []
         self.replicas: list[Child] = []
+        self.front: list[Child] = []  # the web app and nginx, when there is a load balancer
         self.supervisor = Supervisor(stop_grace_seconds=STOP_GRACE_SECONDS)
 
     @property
@@ -176,15 +192,26 @@ class Topology:
     def rest_urls(self) -> list[str]:
         return [f"{url}/webhooks/rest/webhook" for url in self.rasa_urls]
 
+    @property
+    def lb_url(self) -> str:
+        if self.lb_port is None:
+            raise ValueError("this topology has no load balancer")
+        return f"http://127.0.0.1:{self.lb_port}"
+
     def _pair(self, index: int) -> tuple[Child, Child]:
         """The action server and Rasa replica of pair ``index``, as `make run` builds them."""
         environ = {
             **self.env,
+            **self.replica_env[index],
             "RASA_PORT": str(self.rasa_ports[index]),
             "ACTION_PORT": str(self.action_ports[index]),
             "ACTION_SERVER_URL": f"http://127.0.0.1:{self.action_ports[index]}/webhook",
+            "REPLICA_NAME": replica_name(index),
         }
         environ.setdefault("PUBLIC_HOST", "127.0.0.1")
+        if self.lb_port is not None:
+            # The page comes through nginx: socket.io accepts only CORS_ORIGINS.
+            environ.setdefault("CORS_ORIGINS", " ".join(self._page_origins(environ["PUBLIC_HOST"])))
         conf = load(environ)
         env = stack.child_environment(conf, environ)
         n = index + 1
@@ -203,12 +230,39 @@ class Topology:
         )
         return action, rasa
 
+    def _page_origins(self, public_host: str) -> list[str]:
+        """Where browsers load the demo page from: nginx, by any of the host's loopback names."""
+        hosts = dict.fromkeys([public_host, "localhost", "127.0.0.1"])
+        return [f"http://{host}:{self.lb_port}" for host in hosts]
+
+    def _front(self) -> list[Child]:
+        """The web app (its widget talks to the load balancer), nginx in front of everything, and
+        one claims worker (the outbox is shared, so one is enough)."""
+        environ = {**self.env, "LB_PORT": str(self.lb_port), "WEB_PORT": str(self.web_port)}
+        environ.setdefault("PUBLIC_HOST", "127.0.0.1")
+        environ["RASA_URL"] = f"http://{load(environ).public_host}:{self.lb_port}"
+        conf = load(environ)
+        env = stack.child_environment(conf, environ)
+        replicas = [
+            nginx.Replica(replica_name(i), f"127.0.0.1:{port}") for i, port in enumerate(self.rasa_ports)
+        ]
+        config = nginx.write_config(
+            self.log_dir / "nginx", f"{conf.web_host}:{conf.lb_port}", replicas, f"127.0.0.1:{conf.web_port}"
+        )
+        return [
+            stack.web_app(conf, env, log_file=self.log_dir / "web.log"),
+            stack.load_balancer(conf, config, env, log_file=self.log_dir / "nginx.log"),
+            stack.claims_worker(conf, env, log_file=self.log_dir / "claims-worker.log"),
+        ]
+
     def start(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
         for index in range(len(self.rasa_ports)):
             action, rasa = self._pair(index)
             self.actions.append(action)
             self.replicas.append(rasa)
-        for child in self.actions + self.replicas:
+        if self.lb_port is not None:
+            self.front = self._front()
+        for child in self.actions + self.replicas + self.front:
             self.supervisor.start(child)
         try:
             self.supervisor.wait_healthy(self.supervisor.children, timeout)
@@ -218,6 +272,11 @@ class Topology:
 
     def stop(self) -> None:
         self.supervisor.stop()
+
+
+def replica_name(index: int) -> str:
+    """Replica ``index``'s REPLICA_NAME (the start of its socket.io session ids)."""
+    return f"r{index + 1}"
 
 
 # --- `make topology` ---------------------------------------------------------------
@@ -240,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
         default=conf.action_port,
         help="first action server's port; action server i on ACTION_PORT + i",
     )
+    parser.add_argument("--lb-port", type=int, default=conf.lb_port, help="nginx, the one public port")
+    parser.add_argument("--web-port", type=int, default=conf.web_port, help="the web app behind nginx")
     args = parser.parse_args(argv)
     if args.replicas < 1:
         parser.error("--replicas must be at least 1")
@@ -262,11 +323,13 @@ def main(argv: list[str] | None = None) -> int:
         [args.rasa_port + i for i in range(args.replicas)],
         [args.action_port + i for i in range(args.replicas)],
         VAR_DIR / "topology",
+        lb_port=args.lb_port,
+        web_port=args.web_port,
     )
     stop_on_signals(topology.supervisor)
     print(
-        f"starting {args.replicas} Rasa replicas and {args.replicas} action servers "
-        f"(logs in var/topology/)...",
+        f"starting {args.replicas} Rasa replicas, {args.replicas} action servers, "
+        "the web app and nginx (logs in var/topology/)...",
         flush=True,
     )
     try:
@@ -275,13 +338,12 @@ def main(argv: list[str] | None = None) -> int:
             "\nScale-out topology is running (PostgreSQL 127.0.0.1:"
             f"{services['PG_PORT']}, Redis 127.0.0.1:{services['REDIS_PORT']}):"
         )
+        web, balancer = topology.front
+        print(f"  {balancer.name:<10} {balancer.public_url}   the demo page, REST, SMS and socket.io")
         for rasa, action in zip(topology.replicas, topology.actions):
             print(f"  {rasa.name:<10} {rasa.public_url}   (calls {action.name} on {action.public_url})")
-        print(
-            "Send any turn to any replica; put a load balancer in front for one URL "
-            "(docs/deployment.md).\nPress Ctrl-C to stop.\n",
-            flush=True,
-        )
+        print(f"  {web.name:<10} {web.public_url}")
+        print("Press Ctrl-C to stop.\n", flush=True)
         topology.supervisor.serve_forever()
         return 0
     except KeyboardInterrupt:

@@ -13,7 +13,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from engineio import AsyncServer as EngineIOServer
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
@@ -32,6 +33,12 @@ MAX_BODY_BYTES = 16_384
 # Conversation ids are opaque and unguessable (the widget uses random UUIDs).
 SENDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{7,127}$")
 SOCKET_SESSION_ID = re.compile(r"^[A-Za-z0-9-]{32,64}$")
+# Engine.io session ids issued by a named replica start with "<name>." (deploy/nginx/).
+SESSION_ID_SEPARATOR = "."
+SESSION_CLOSED = "Session is disconnected"  # python-engineio's KeyError
+# nginx's $request_id (deploy/nginx/): one per request it received, kept when
+# it sends the request on to another replica because the first one died.
+DELIVERY_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 class BadRequest(Exception):
@@ -71,6 +78,15 @@ def parse_rest_body(body: bytes) -> dict[str, str]:
     return {"sender": sender, "message": clean_text(data.get("message"))}
 
 
+def delivery_id(header: str | None) -> str | None:
+    """The message id for a REST turn: the load balancer's X-Request-ID when it has one.
+
+    A turn nginx delivered twice (its replica died after storing it) then
+    shows as one message id stored twice, not as two messages.
+    """
+    return header if header and DELIVERY_ID.match(header) else None
+
+
 class SafeRestInput(RestInput):
     """POST /webhooks/rest/webhook, never a 5xx or an empty reply."""
 
@@ -95,11 +111,85 @@ class SafeRestInput(RestInput):
             if not data["message"]:
                 await collector.send_text_message(data["sender"], render("invalid_request")["text"])
                 return response.json(collector.messages)
-            message = UserMessage(data["message"], collector, data["sender"], input_channel=self.name())
+            message = UserMessage(
+                data["message"],
+                collector,
+                data["sender"],
+                input_channel=self.name(),
+                message_id=delivery_id(request.headers.get("X-Request-ID")),
+            )
             await handle_safely(on_new_message, message)
             return response.json(collector.messages)
 
         return rasa_process.prepare(bp)
+
+
+def tag_session_ids(server: EngineIOServer, replica: str) -> None:
+    """Start every engine.io session id ``server`` issues with ``replica``'s name.
+
+    Engine.io's HTTP long-polling sends each session's requests separately, and
+    only the process that issued the id knows the session: the load balancer
+    reads the name from the ``sid`` query parameter and routes the request back
+    to its replica (docs/deployment.md, "Load balancer").
+    """
+    generate = server.generate_id
+    server.generate_id = lambda: f"{replica}{SESSION_ID_SEPARATOR}{generate()}"
+
+
+def answer_closed_sessions(server: EngineIOServer) -> None:
+    """A request for a session that closed while it waited gets a 400, as for an unknown one.
+
+    python-engineio 4.7.1 (pinned, rasa issue 13027) raises KeyError("Session
+    is disconnected") there, which Sanic turns into a 500; it happens when a
+    long-polling client misses its ping under load. Later versions answer 400.
+    Set before the blueprint is registered: that is when the route is made.
+    """
+    handle = server.handle_request
+
+    async def handle_request(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await handle(*args, **kwargs)
+        except KeyError as error:
+            if error.args != (SESSION_CLOSED,):
+                raise
+            return response.text(SESSION_CLOSED, status=400)
+
+    server.handle_request = handle_request
+
+
+class HeldOutputChannel(OutputChannel):
+    """Holds a turn's messages until ``release()`` (the turn is stored), then passes them on.
+
+    Rasa sends each message as soon as it is produced and stores the turn
+    after the last one: a replica that dies in between has answered a turn
+    that is not stored, and a client that has its answer never sends it
+    again. Held, an answer reaches only a customer whose turn is stored; a
+    turn lost with its replica gets none, so the client can send it again. The
+    REST channel answers after storing anyway. When the guard answers first
+    (MESSAGE_TIMEOUT_SECONDS), its notice is released with what was held, and
+    the rest of the turn follows as it comes.
+    """
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+        self._held: list[tuple[str, dict[str, Any]]] | None = []
+
+    def name(self) -> str:  # response variations are chosen by the real channel's name
+        return self.inner.name()
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        if self._held is None:
+            await self.inner.send_response(recipient_id, message)
+        else:
+            self._held.append((recipient_id, message))
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text, **kwargs})
+
+    async def release(self) -> None:
+        held, self._held = self._held or [], None
+        for recipient_id, message in held:
+            await self.inner.send_response(recipient_id, message)
 
 
 class SafeSocketIOInput(SocketIOInput):
@@ -116,6 +206,10 @@ class SafeSocketIOInput(SocketIOInput):
         origins = settings().cors_origins_configured  # unset: socket.io's own default
         if origins:
             sio.eio.cors_allowed_origins = list(origins)
+        replica = settings().replica_name
+        if replica:
+            tag_session_ids(sio.eio, replica)
+        answer_closed_sessions(sio.eio)
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: dict | None) -> None:
@@ -147,7 +241,12 @@ class SafeSocketIOInput(SocketIOInput):
             if not text:
                 await output.send_text_message(sender_id, render("invalid_request")["text"])
                 return
-            message = UserMessage(text, output, sender_id, input_channel=self.name())
-            await handle_safely(on_new_message, message)
+            held = HeldOutputChannel(output)
+            try:
+                await handle_safely(
+                    on_new_message, UserMessage(text, held, sender_id, input_channel=self.name())
+                )
+            finally:
+                await held.release()
 
         return rasa_process.prepare(bp)

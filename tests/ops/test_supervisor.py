@@ -89,24 +89,49 @@ def test_a_child_that_keeps_crashing_at_start_up_stops_the_launch() -> None:
     assert not sup.children[1].running()
 
 
-def test_stop_kills_the_whole_process_group_and_ignores_a_second_sigterm(tmp_path: Path) -> None:
-    pid_file = tmp_path / "grandchild.pid"
-    spawner = textwrap.dedent(
+def spawner(pid_file: Path, grandchild: str) -> Child:
+    """A child that starts the Python program ``grandchild`` and writes its pid to ``pid_file``."""
+    program = textwrap.dedent(
         f"""
         import subprocess, sys, time
-        g = subprocess.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"])
+        g = subprocess.Popen([sys.executable, "-c", {grandchild!r}])
         open({str(pid_file)!r}, "w").write(str(g.pid))
         time.sleep(600)
         """
     )
-    sup = Supervisor([Child("spawner", [sys.executable, "-c", spawner])], stop_grace_seconds=2)
-    sup.start_all(timeout=10)
+    return Child("spawner", [sys.executable, "-c", program])
+
+
+def grandchild_of(pid_file: Path) -> int:
     assert wait_for(lambda: pid_file.exists() and pid_file.read_text() != "")
-    grandchild = int(pid_file.read_text())
+    return int(pid_file.read_text())
+
+
+def test_stop_kills_the_whole_process_group_and_ignores_a_second_sigterm(tmp_path: Path) -> None:
+    pid_file = tmp_path / "grandchild.pid"
+    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"
+    sup = Supervisor([spawner(pid_file, stubborn)], stop_grace_seconds=2)
+    sup.start_all(timeout=10)
+    grandchild = grandchild_of(pid_file)
     previous = signal.getsignal(signal.SIGTERM)
     sup.stop()
     assert signal.getsignal(signal.SIGTERM) == previous
     assert wait_for(lambda: not alive(grandchild), timeout=5)
+
+
+def test_a_child_that_dies_takes_what_it_started_with_it_before_the_restart(tmp_path: Path) -> None:
+    """Like nginx's workers after a SIGKILL of their master: left alone, they keep its port."""
+    pid_file = tmp_path / "grandchild.pid"
+    sup = Supervisor([spawner(pid_file, "import time; time.sleep(600)")], say=lambda _: None)
+    try:
+        sup.start_all(timeout=10)
+        child = sup.children[0]
+        grandchild = grandchild_of(pid_file)
+        os.kill(child.pid, signal.SIGKILL)
+        assert wait_for(lambda: (sup.poll(), child.restarts == 1)[1])
+        assert wait_for(lambda: not alive(grandchild), timeout=5)
+    finally:
+        sup.stop()
 
 
 def test_children_die_with_a_sigkilled_supervisor(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 
+import engineio
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,7 +14,14 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.content.contacts import contacts
 from bot.rasa_server import guard
-from bot.rasa_server.channels import BadRequest, parse_rest_body
+from bot.rasa_server.channels import (
+    BadRequest,
+    HeldOutputChannel,
+    answer_closed_sessions,
+    delivery_id,
+    parse_rest_body,
+    tag_session_ids,
+)
 from bot.rasa_server.guard import RateLimiter, handle_safely
 
 
@@ -146,3 +154,70 @@ def test_rate_limited_sender_is_told_to_wait(monkeypatch: pytest.MonkeyPatch) ->
 
     assert run_guard(ok) == ["answer"]
     assert "faster than I can answer" in run_guard(ok)[0]
+
+
+# --- socket.io behind a load balancer ------------------------------------------------------
+
+
+def test_a_named_replica_starts_every_engineio_session_id_with_its_name() -> None:
+    server = engineio.AsyncServer(async_mode="asgi")
+    tag_session_ids(server, "r2")
+    ids = {server.generate_id() for _ in range(50)}
+    assert len(ids) == 50 and all(i.startswith("r2.") and len(i) > 10 for i in ids)
+
+
+def test_a_request_for_a_session_closed_meanwhile_gets_a_400_not_a_500() -> None:
+    class Server:
+        def __init__(self, error: Exception | None) -> None:
+            self.error = error
+
+        async def handle_request(self, request: str) -> str:
+            if self.error:
+                raise self.error
+            return f"answered {request}"
+
+    closed = Server(KeyError("Session is disconnected"))
+    answer_closed_sessions(closed)  # type: ignore[arg-type]
+    reply = asyncio.run(closed.handle_request("poll"))
+    assert (reply.status, reply.body) == (400, b"Session is disconnected")
+
+    working = Server(None)
+    answer_closed_sessions(working)  # type: ignore[arg-type]
+    assert asyncio.run(working.handle_request("poll")) == "answered poll"
+
+    other_bug = Server(KeyError("something else"))
+    answer_closed_sessions(other_bug)  # type: ignore[arg-type]
+    with pytest.raises(KeyError):
+        asyncio.run(other_bug.handle_request("poll"))
+
+
+@pytest.mark.parametrize(
+    "header,message_id",
+    [
+        ("0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef"),  # nginx's $request_id
+        (None, None),
+        ("", None),
+        ("not-an-id", None),
+        ("0123456789ABCDEF0123456789ABCDEF", None),
+        ("0123456789abcdef0123456789abcdef0", None),
+    ],
+)
+def test_a_rest_turn_keeps_the_load_balancers_request_id(header: str | None, message_id: str | None) -> None:
+    assert delivery_id(header) == message_id
+
+
+def test_a_socketio_turn_is_answered_only_once_it_is_stored() -> None:
+    inner = CollectingOutputChannel()
+    held = HeldOutputChannel(inner)
+
+    async def turn() -> None:
+        await held.send_response("s1", {"text": "first", "buttons": [{"title": "Yes", "payload": "/affirm"}]})
+        await held.send_text_message("s1", "second")
+        assert inner.messages == []  # nothing leaves before the turn is stored
+        await held.release()
+        await held.send_text_message("s1", "late")  # after the guard answered: as it comes
+
+    asyncio.run(turn())
+    assert [m["text"] for m in inner.messages] == ["first", "second", "late"]
+    assert inner.messages[0]["buttons"] == [{"title": "Yes", "payload": "/affirm"}]
+    assert held.name() == inner.name()  # responses keep their channel variants

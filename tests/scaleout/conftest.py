@@ -1,9 +1,11 @@
 """Scale-out fixtures: the project's PostgreSQL and Redis (scripts/services.sh
 starts them, installing them first if needed) with throwaway databases.
 
-- ``cluster``: the `make topology` processes (two Rasa replicas, two action
-  servers, production endpoints) on ports 17005-6 / 17055-6, sharing one
-  tracker database, one contracts database and Redis.
+- ``cluster``: two Rasa replicas and two action servers (production
+  endpoints) on ports 17005-6 / 17055-6, sharing one tracker database, one
+  contracts database and Redis.
+- ``balanced``: the same plus the web app and nginx in front, as `make
+  topology` runs them (ports 17015-6 / 17065-6, web app 17080, nginx 17090).
 - ``db`` / ``demo_db``: override the SQLite fixtures of tests/conftest.py with
   a fresh migrated PostgreSQL database per test, so the contracts-DB tests of
   tests/data/ can be run again here against PostgreSQL.
@@ -11,10 +13,13 @@ starts them, installing them first if needed) with throwaway databases.
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -22,12 +27,16 @@ from bot.data.engine import reset_engine_cache
 from bot.data.migrate import upgrade
 from bot.ops import topology
 from bot.ops.model import current_model
+from bot.ops.supervisor import POLL_SECONDS, Supervisor
 from tests.support.ports import port
 from tests.support.services import start_services
 
 TODAY = "2026-11-24"
 RASA_PORTS = (port(17005), port(17006))
 ACTION_PORTS = (port(17055), port(17056))
+BALANCED_RASA_PORTS = (port(17015), port(17016))
+BALANCED_ACTION_PORTS = (port(17065), port(17066))
+TWILIO_TOKEN = "scaleout-twilio-token"
 
 
 def _name(kind: str) -> str:
@@ -45,13 +54,33 @@ class Cluster:
     rest_urls: list[str]
     env: dict[str, str]  # production environment: DATABASE_URL etc. for `python -m bot`
     tracker_url: str
+    topology: topology.Topology
 
     def cli(self, *args: str) -> str:
         return topology.run_cli(self.env, *args)
 
 
-@pytest.fixture(scope="module")  # two Rasa processes (~2.2 GB): only while test_replicas runs
-def cluster(services: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def _supervise(supervisor: Supervisor, serving: threading.Event) -> None:
+    """Restart a process that dies, as `make topology`'s main loop does, while ``serving``.
+
+    The children it restarts get PR_SET_PDEATHSIG from this thread: it must
+    live until the topology stops.
+    """
+    while serving.is_set():
+        supervisor.poll()
+        time.sleep(POLL_SECONDS)
+
+
+@contextmanager
+def _started(
+    services: dict[str, str],
+    log_dir: Path,
+    rasa_ports: Sequence[int],
+    action_ports: Sequence[int],
+    lb_port: int | None = None,
+    web_port: int | None = None,
+) -> Iterator[Cluster]:
+    """A topology (with ``lb_port``: the web app and nginx in front) on throwaway databases."""
     model = current_model()
     if not model.exists():
         pytest.fail(f"no trained model at {model}: run `make train` (make test does)")
@@ -59,18 +88,45 @@ def cluster(services: dict[str, str], tmp_path_factory: pytest.TempPathFactory) 
     topology.create_database(services, trackers)
     topology.create_database(services, contracts)
     env = topology.production_env(services, trackers, contracts)
-    env.update(ASSISTANT_TODAY=TODAY, ACTION_SERVER_TOKEN=uuid.uuid4().hex)
+    env.update(ASSISTANT_TODAY=TODAY, ACTION_SERVER_TOKEN=uuid.uuid4().hex, TWILIO_AUTH_TOKEN=TWILIO_TOKEN)
     cluster = topology.Topology(
-        str(model), env, RASA_PORTS, ACTION_PORTS, tmp_path_factory.mktemp("topology")
+        str(model), env, rasa_ports, action_ports, log_dir, lb_port=lb_port, web_port=web_port
     )
+    serving = threading.Event()
+    supervise = threading.Thread(target=_supervise, args=(cluster.supervisor, serving))
     try:
         topology.prepare_contracts_db(env)
         cluster.start()
-        yield Cluster(cluster.rest_urls, env, topology.postgres_url(services, trackers))
+        serving.set()
+        supervise.start()
+        yield Cluster(cluster.rest_urls, env, topology.postgres_url(services, trackers), cluster)
     finally:
+        serving.clear()
+        if supervise.is_alive():
+            supervise.join()
         cluster.stop()
         topology.drop_database(services, trackers)
         topology.drop_database(services, contracts)
+
+
+@pytest.fixture(scope="module")  # two Rasa processes (~2.2 GB): only while test_replicas runs
+def cluster(services: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    with _started(services, tmp_path_factory.mktemp("topology"), RASA_PORTS, ACTION_PORTS) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")  # only while test_load_balancer runs
+def balanced(services: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """The `make topology` processes with the web app and nginx in front (``topology.lb_url``)."""
+    with _started(
+        services,
+        tmp_path_factory.mktemp("balanced"),
+        BALANCED_RASA_PORTS,
+        BALANCED_ACTION_PORTS,
+        lb_port=port(17090),
+        web_port=port(17080),
+    ) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")

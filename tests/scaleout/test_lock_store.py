@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from rasa.core.lock_store import LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
 
@@ -232,6 +233,44 @@ def test_a_cancelled_waiter_gives_its_ticket_back(store: AtomicRedisLockStore) -
 
     asyncio.run(main())
     assert store.get_lock("c1") is None
+
+
+def test_a_release_that_fails_does_not_fail_the_turn_and_the_ticket_expires(
+    store: AtomicRedisLockStore, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    release = store.release
+
+    def redis_gone(conversation_id: str, ticket: int) -> None:
+        raise redis.exceptions.ConnectionError("Redis went away")
+
+    async def turn() -> None:
+        async with store.lock("c1", lock_lifetime=0.4):
+            pass
+
+    monkeypatch.setattr(store, "release", redis_gone)
+    asyncio.run(turn())  # the turn itself succeeded: no exception for the customer
+    assert "Could not release ticket" in caplog.text
+    monkeypatch.setattr(store, "release", release)
+
+    async def next_turn() -> float:
+        started = time.monotonic()
+        async with store.lock("c1"):
+            return time.monotonic() - started
+
+    assert 0.2 <= asyncio.run(next_turn()) < 2.0  # the stuck ticket expired after its 0.4 s lifetime
+    assert store.get_lock("c1") is None
+
+
+def test_no_redis_means_a_lock_error_not_a_hang(services: dict[str, str], prefix: str) -> None:
+    options = {**_options(services, prefix, socket_timeout=1), "port": 1}  # nothing listens there
+    unreachable = AtomicRedisLockStore(**options)  # type: ignore[arg-type]
+
+    async def turn() -> None:
+        async with unreachable.lock("c1"):
+            pytest.fail("locked without Redis")
+
+    with pytest.raises(LockError):
+        asyncio.run(turn())
 
 
 # --- configuration ------------------------------------------------------------------------
