@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -41,6 +43,12 @@ DEFAULT_WEB_HOST = "127.0.0.1"
 DEFAULT_PUBLIC_HOST = "localhost"
 DEFAULT_RASA_ENDPOINTS = "endpoints.yml"
 DEFAULT_LOG_LEVEL = "INFO"
+DEFAULT_VERIFY_LOCKOUT_FAILURES = 5
+DEFAULT_VERIFY_LOCKOUT_CLIENT_FAILURES = 10
+DEFAULT_VERIFY_LOCKOUT_SECONDS = 3600.0
+DEFAULT_VERIFICATION_IDLE_SECONDS = 900.0
+DEFAULT_DELIVERY_MEMORY_SECONDS = 7 * 24 * 3600.0
+DEFAULT_REDIS_PORT = 6379
 
 # Every variable ``load`` reads (a change to any of them makes ``settings()`` parse again).
 VARIABLES = (
@@ -67,7 +75,20 @@ VARIABLES = (
     "TWILIO_AUTH_TOKEN",
     "SMS_PUBLIC_URL",
     "SMS_SENDER_KEY",
+    "ASSISTANT_SECRET_KEY",
+    "METRICS_TOKEN",
+    "VERIFY_LOCKOUT_FAILURES",
+    "VERIFY_LOCKOUT_CLIENT_FAILURES",
+    "VERIFY_LOCKOUT_SECONDS",
+    "VERIFICATION_IDLE_SECONDS",
+    "DELIVERY_MEMORY_SECONDS",
+    "REDIS_HOST",
+    "REDIS_PORT",
+    "REDIS_PASSWORD",
+    "REDIS_DB",
 )
+# Secrets the launcher generates for a run when they are unset (``generated_secrets``).
+GENERATED_SECRETS = ("ACTION_SERVER_TOKEN", "ASSISTANT_SECRET_KEY")
 
 
 class SettingError(ValueError):
@@ -106,6 +127,26 @@ class Settings:
     twilio_auth_token: str = ""
     sms_public_url: str = ""
     sms_sender_key: str = ""
+    # Trust (docs/security.md)
+    # The key every signature, client hash and tracker encryption is derived
+    # from (bot/domain/keys.py); "" = unset, and the processes that need it refuse to start.
+    secret_key: str = ""
+    metrics_token: str = ""  # "" keeps both metrics endpoints off
+    # Verification failures allowed per VIN and per contract, and per client
+    # (IP or phone), within the lockout window; then the customer is told to call.
+    verify_lockout_failures: int = DEFAULT_VERIFY_LOCKOUT_FAILURES
+    verify_lockout_client_failures: int = DEFAULT_VERIFY_LOCKOUT_CLIENT_FAILURES
+    verify_lockout_seconds: float = DEFAULT_VERIFY_LOCKOUT_SECONDS
+    # A verification lapses after this long without a personal answer.
+    verification_idle_seconds: float = DEFAULT_VERIFICATION_IDLE_SECONDS
+    # How long a delivery (an SMS MessageSid) is remembered to answer its replays once.
+    delivery_memory_seconds: float = DEFAULT_DELIVERY_MEMORY_SECONDS
+    # Shared state (failure counters, seen deliveries) goes to Redis when REDIS_HOST
+    # is set (the lock store's variables), else to the contracts database.
+    redis_host: str = ""
+    redis_port: int = DEFAULT_REDIS_PORT
+    redis_password: str = ""
+    redis_db: int = 0
 
     @property
     def action_server_url(self) -> str:
@@ -186,7 +227,52 @@ def load(environ: Mapping[str, str]) -> Settings:
         twilio_auth_token=text("TWILIO_AUTH_TOKEN"),
         sms_public_url=text("SMS_PUBLIC_URL"),
         sms_sender_key=text("SMS_SENDER_KEY"),
+        secret_key=text("ASSISTANT_SECRET_KEY"),
+        metrics_token=text("METRICS_TOKEN"),
+        verify_lockout_failures=integer("VERIFY_LOCKOUT_FAILURES", DEFAULT_VERIFY_LOCKOUT_FAILURES),
+        verify_lockout_client_failures=integer(
+            "VERIFY_LOCKOUT_CLIENT_FAILURES", DEFAULT_VERIFY_LOCKOUT_CLIENT_FAILURES
+        ),
+        verify_lockout_seconds=number("VERIFY_LOCKOUT_SECONDS", float, DEFAULT_VERIFY_LOCKOUT_SECONDS),
+        verification_idle_seconds=number(
+            "VERIFICATION_IDLE_SECONDS", float, DEFAULT_VERIFICATION_IDLE_SECONDS
+        ),
+        delivery_memory_seconds=number("DELIVERY_MEMORY_SECONDS", float, DEFAULT_DELIVERY_MEMORY_SECONDS),
+        redis_host=text("REDIS_HOST"),
+        redis_port=integer("REDIS_PORT", DEFAULT_REDIS_PORT),
+        redis_password=text("REDIS_PASSWORD"),
+        redis_db=integer("REDIS_DB", 0),
     )
+
+
+def generated_secrets(environ: Mapping[str, str]) -> dict[str, str]:
+    """Fresh random values for the GENERATED_SECRETS that ``environ`` leaves unset.
+
+    `make run` and `make topology` call this so that every process of one run
+    shares them; production sets them (docs/security.md).
+    """
+    return {
+        name: secrets.token_urlsafe(32) for name in GENERATED_SECRETS if not (environ.get(name) or "").strip()
+    }
+
+
+_VARIABLE_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_variables(value: str, environ: Mapping[str, str] | None = None) -> str:
+    """``value`` with each ``${NAME}`` replaced as Rasa does in an endpoints file; unset: SettingError.
+
+    For tools that read one section of an endpoints file (bot/data/retention.py).
+    """
+    env = os.environ if environ is None else environ
+
+    def value_of(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            raise SettingError(f"{name} is not set (the endpoints file refers to it)")
+        return env[name]
+
+    return _VARIABLE_REFERENCE.sub(value_of, value)
 
 
 def settings() -> Settings:

@@ -28,10 +28,17 @@ def test_migrations_build_exactly_the_models(db):
 def test_upgrade_is_idempotent_and_uses_wal(db):
     upgrade()
     with get_engine().connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
     tables = set(inspect(get_engine()).get_table_names())
-    assert {"contracts", "gap_claims", "sms_opt_outs"} <= tables
+    assert {
+        "contracts",
+        "gap_claims",
+        "sms_opt_outs",
+        "verification_failures",
+        "seen_deliveries",
+        "verified_conversations",
+    } <= tables
 
 
 @pytest.mark.parametrize(

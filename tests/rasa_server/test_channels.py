@@ -13,8 +13,10 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.content.contacts import contacts
 from bot.rasa_server import guard
-from bot.rasa_server.channels import BadRequest, parse_rest_body
+from bot.rasa_server.bodies import BodyTooLarge, read_capped
+from bot.rasa_server.channels import BadRequest, SessionTokens, parse_rest_body
 from bot.rasa_server.guard import RateLimiter, handle_safely
+from bot.rasa_server.senders import conversation_id
 
 
 def test_valid_body() -> None:
@@ -146,3 +148,58 @@ def test_rate_limited_sender_is_told_to_wait(monkeypatch: pytest.MonkeyPatch) ->
 
     assert run_guard(ok) == ["answer"]
     assert "faster than I can answer" in run_guard(ok)[0]
+
+
+def test_session_tokens_are_issued_by_the_server_and_name_their_session() -> None:
+    tokens = SessionTokens("a secret")
+    session, token = tokens.issue()
+    assert tokens.session_of(token) == session and session not in ("", token)
+    assert SessionTokens("another secret").session_of(token) is None
+    # Knowing a session id is not enough: it is not a token.
+    for guess in (session, "socketio:" + session, None, 42, token[:-2] + "xx"):
+        assert tokens.session_of(guess) is None
+
+
+def test_conversation_ids_carry_their_channel() -> None:
+    assert conversation_id("rest", "abc-12345") == "rest:abc-12345"
+    assert conversation_id("rest", "socketio:abc") != conversation_id("socketio", "abc")
+
+
+class FakeStream:
+    """Sanic's request stream: chunks, then None; remembers the cap it was given."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = list(chunks)
+        self.request_max_size = float("inf")
+        self.reads = 0
+
+    async def read(self) -> bytes | None:
+        self.reads += 1
+        return self.chunks.pop(0) if self.chunks else None
+
+
+class FakeRequest:
+    def __init__(self, chunks: list[bytes], declared: int | None = None) -> None:
+        self.headers = {} if declared is None else {"content-length": str(declared)}
+        self.stream = FakeStream(chunks)
+        self.body = b""
+
+
+def test_a_body_is_read_up_to_the_cap() -> None:
+    request = FakeRequest([b"a" * 10, b"b" * 10], declared=20)
+    assert asyncio.run(read_capped(request, 64)) == b"a" * 10 + b"b" * 10
+    assert request.stream.request_max_size == 64  # Sanic drains nothing past it either
+
+
+def test_a_declared_length_over_the_cap_is_refused_unread() -> None:
+    request = FakeRequest([b"a" * 10], declared=90 << 20)
+    with pytest.raises(BodyTooLarge):
+        asyncio.run(read_capped(request, 64))
+    assert request.stream.reads == 0
+
+
+def test_an_undeclared_body_is_cut_off_at_the_cap() -> None:
+    request = FakeRequest([b"a" * 40] * 1000)  # chunked: no length
+    with pytest.raises(BodyTooLarge):
+        asyncio.run(read_capped(request, 64))
+    assert request.stream.reads == 2

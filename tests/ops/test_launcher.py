@@ -1,0 +1,23 @@
+"""The environment `make run` gives its children (bot/ops/launcher.py); the processes: tests/e2e/test_launcher.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.ops import launcher
+
+
+def test_every_child_gets_the_same_generated_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ACTION_SERVER_TOKEN", raising=False)
+    monkeypatch.delenv("ASSISTANT_SECRET_KEY", raising=False)
+    env = launcher.child_environment(launcher.settings({}))
+    assert len(env["ACTION_SERVER_TOKEN"]) >= 40 and len(env["ASSISTANT_SECRET_KEY"]) >= 40
+    assert env["ACTION_SERVER_TOKEN"] != env["ASSISTANT_SECRET_KEY"]
+
+
+def test_configured_secrets_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "from-the-secret-store")
+    monkeypatch.setenv("ASSISTANT_SECRET_KEY", "also-from-the-secret-store")
+    env = launcher.child_environment(launcher.settings({}))
+    assert env["ACTION_SERVER_TOKEN"] == "from-the-secret-store"
+    assert env["ASSISTANT_SECRET_KEY"] == "also-from-the-secret-store"
