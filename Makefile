@@ -46,9 +46,10 @@ train: setup
 
 ## shell: talk to the bot in the terminal (starts the action server too)
 shell: train
-	@$(PY) -m bot.rasa_server.action_server --port $(or $(ACTION_PORT),5055) >var/shell-actions.log 2>&1 & \
+	@secrets="$$($(PY) -c 'import os; from bot.settings import generated_secrets; print(*(f"{k}={v}" for k, v in generated_secrets(os.environ).items()))')"; \
+	  env $$secrets $(PY) -m bot.rasa_server.action_server --port $(or $(ACTION_PORT),5055) >var/shell-actions.log 2>&1 & \
 	  pid=$$!; trap "kill $$pid" EXIT; sleep 5; \
-	  $(VENV)/bin/rasa shell --model $(MODEL) --endpoints endpoints.yml
+	  env $$secrets $(VENV)/bin/rasa shell --model $(MODEL) --endpoints endpoints.yml
 
 validate: setup
 	$(VENV)/bin/rasa data validate --fail-on-warnings

@@ -217,6 +217,7 @@ class Product:
         extra_env: Sequence[str] = (),
     ) -> None:
         from bot.ops import launcher  # the same commands `make run` uses
+        from bot.settings import generated_secrets
 
         self.launcher = launcher
         self.model = model
@@ -230,7 +231,7 @@ class Product:
             RATE_LIMIT_MESSAGES="100000",  # the per-sender limit would throttle the load
             ACTION_PORT=str(action_port),
             ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}/webhook",
-            ACTION_SERVER_TOKEN="",
+            **generated_secrets({}),  # one token and key for every process of the run
             PUBLIC_HOST="127.0.0.1",
             RASA_ENDPOINTS="endpoints.yml",
         )

@@ -33,6 +33,7 @@ from typing import Any
 from bench.loadgen import FAQ
 from bench.runner import ROOT, model_default, say
 from bot.ops.health import responds
+from bot.settings import generated_secrets
 
 
 @contextlib.contextmanager
@@ -43,7 +44,7 @@ def product_environment(action_port: int) -> Iterator[None]:
         TRACKER_DB=str(work / "trackers.db"),
         DATABASE_URL=f"sqlite:///{work / 'contracts.db'}",
         ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}/webhook",
-        ACTION_SERVER_TOKEN="",
+        **generated_secrets({}),
         RASA_TELEMETRY_ENABLED="false",
     )
     for args in (["db", "upgrade"], ["demo", "seed"]):

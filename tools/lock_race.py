@@ -37,7 +37,8 @@ from pathlib import Path
 import aiohttp
 
 from bot.ops import topology
-from bot.settings import ROOT
+from bot.rasa_server.senders import conversation_id
+from bot.settings import ROOT, generated_secrets
 
 MESSAGES = ("hello", "are you a real person?")
 LOCK_STORES = {"redis": "redis", "atomic": "bot.rasa_server.lock_store.AtomicRedisLockStore"}
@@ -82,10 +83,10 @@ def lost_turns(tracker_url: str, senders: list[str]) -> int:
         cur.execute(
             "SELECT sender_id, count(*) FROM events WHERE type_name = 'user' AND sender_id = ANY(%s)"
             " GROUP BY sender_id",
-            (senders,),
+            ([conversation_id("rest", s) for s in senders],),
         )
         stored = dict(cur.fetchall())
-    return sum(1 for s in senders if stored.get(s, 0) < len(MESSAGES))
+    return sum(1 for s in senders if stored.get(conversation_id("rest", s), 0) < len(MESSAGES))
 
 
 @contextmanager
@@ -110,7 +111,7 @@ def started_topology(services: dict[str, str], lock_store: str) -> Iterator[tupl
         topology.create_database(services, trackers)
         topology.create_database(services, contracts)
         env = topology.production_env(services, trackers, contracts)
-        env.update(RASA_ENDPOINTS=str(endpoints), ACTION_SERVER_TOKEN=uuid.uuid4().hex)
+        env.update(RASA_ENDPOINTS=str(endpoints), **generated_secrets({}))
         cluster = topology.Topology(str(model), env, RASA_PORTS, ACTION_PORTS, Path(tmp))
         try:
             topology.prepare_contracts_db(env)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from typing import IO
 
 from bot.ops import launcher
 from bot.ops.health import responds
-from bot.settings import ROOT
+from bot.settings import ROOT, generated_secrets
 
 PRODUCTION_ENDPOINTS = "deploy/endpoints.production.yml"
 START_TIMEOUT_SECONDS = 300
@@ -318,10 +317,8 @@ def main(argv: list[str] | None = None) -> int:
 
     services = start_services()
     env = production_env(services, services["TRACKER_DB_NAME"], services["DATABASE_URL"].rsplit("/", 1)[1])
-    # Rasa and the action servers share a random token for this run (the action
-    # servers stay on loopback anyway; production sets ACTION_SERVER_TOKEN).
-    if not env.get("ACTION_SERVER_TOKEN"):
-        env["ACTION_SERVER_TOKEN"] = secrets.token_urlsafe(24)
+    # Every replica and action server shares this run's secrets (production sets them).
+    env.update(generated_secrets(env))
     prepare_contracts_db(env)
 
     topology = Topology(

@@ -117,7 +117,8 @@ class SafeRestInput(RestInput):
                 metadata=client_metadata("ip", request_ip(request)),
             )
             await handle_safely(on_new_message, message)
-            return response.json(collector.messages)
+            # The client knows its conversation by the id it sent, not by the channel-bound one.
+            return response.json([{**m, "recipient_id": data["sender"]} for m in collector.messages])
 
         return rasa_process.prepare(bp)
 

@@ -35,7 +35,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.content.messages import options_text, sms_text
-from bot.data.deliveries import DeliveryLog, delivery_log
+from bot.data.deliveries import MAX_MESSAGE_ID_CHARS, DeliveryLog, delivery_log
 from bot.domain.identity import mask_phone
 from bot.rasa_server import process as rasa_process
 from bot.rasa_server.bodies import BodyTooLarge, read_capped
@@ -194,15 +194,15 @@ class SmsWebhook:
         form = MultiDict(fields)
         phone = form.get("From", "").strip()
         message_sid = form.get("MessageSid", "").strip()
-        if not phone or not message_sid:
-            return _refuse(400, "missing From or MessageSid")
-        first = await asyncio.to_thread(
-            self.deliveries.first_time, "sms", message_sid, self.settings.replay_memory_seconds
-        )
-        if not first:
-            log.info("SMS replay of an already handled message answered with nothing")
-            return WebhookReply(200, twiml([]))
+        if not phone or not message_sid or len(message_sid) > MAX_MESSAGE_ID_CHARS:
+            return _refuse(400, "missing From, or missing or overlong MessageSid")
         try:
+            first = await asyncio.to_thread(
+                self.deliveries.first_time, "sms", message_sid, self.settings.replay_memory_seconds
+            )
+            if not first:
+                log.info("SMS replay of an already handled message answered with nothing")
+                return WebhookReply(200, twiml([]))
             bodies = await self._reply(sender_id(phone, self.settings.sender_key), form.get("Body", ""))
         except Exception:
             log.exception("SMS from %s failed; sent the error text", mask_phone(phone))

@@ -58,6 +58,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         ASSISTANT_TODAY=TODAY,
         ACTION_SERVER_URL=f"http://127.0.0.1:{ports['ACTION_PORT']}/webhook",
         TWILIO_AUTH_TOKEN=env.get("TWILIO_AUTH_TOKEN", "e2e-test-token"),
+        METRICS_TOKEN="e2e-metrics-token",
     )
     log = open(tmp / "stack.log", "w")
     proc = subprocess.Popen(

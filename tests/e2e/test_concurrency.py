@@ -24,6 +24,7 @@ import uuid
 import aiohttp
 
 from bot.content.messages import render
+from tests.support.clients import metrics_request
 
 CONVERSATIONS = 200
 TOTAL_TIMEOUT_SECONDS = 600  # the whole run; measured 101-198 s on 2 shared cores
@@ -77,9 +78,10 @@ async def _load(url: str, senders: list[str]) -> list[list[tuple[int, str, float
         )
 
 
-def degraded_by_reason(rasa_url: str) -> dict[str, float]:
+def degraded_by_reason(stack) -> dict[str, float]:
     """The guard's degraded-reply counters for REST, by reason (Prometheus text)."""
-    with urllib.request.urlopen(f"{rasa_url}/webhooks/metrics/", timeout=10) as resp:
+    scrape = metrics_request(f"{stack.rasa_url}/webhooks/metrics/", stack.env["METRICS_TOKEN"])
+    with urllib.request.urlopen(scrape, timeout=10) as resp:
         text = resp.read().decode()
     pattern = r'^assistant_degraded_replies_total\{channel="rest",reason="(\w+)"\} ([0-9.e+]+)$'
     return {m.group(1): float(m.group(2)) for m in re.finditer(pattern, text, re.M)}
@@ -92,11 +94,11 @@ def test_the_expected_answers_are_distinct() -> None:
 
 def test_200_simultaneous_conversations_of_10_turns(stack) -> None:
     senders = [f"load-{i:03d}-{uuid.uuid4().hex[:12]}" for i in range(CONVERSATIONS)]
-    before = degraded_by_reason(stack.rasa_url)
+    before = degraded_by_reason(stack)
     started = time.perf_counter()
     results = asyncio.run(_load(stack.rest_url, senders))
     elapsed = time.perf_counter() - started
-    after = degraded_by_reason(stack.rasa_url)
+    after = degraded_by_reason(stack)
     degraded = {r: after[r] - before.get(r, 0) for r in after if after[r] > before.get(r, 0)}
 
     latencies = sorted(seconds for conv in results for _, _, seconds in conv)

@@ -21,6 +21,7 @@ from bot.data.engine import reset_engine_cache
 from bot.data.migrate import upgrade
 from bot.ops import topology
 from bot.ops.model import current_model
+from bot.settings import generated_secrets
 from tests.support.ports import port
 
 TODAY = "2026-11-24"
@@ -57,7 +58,7 @@ def cluster(services: dict[str, str], tmp_path_factory: pytest.TempPathFactory) 
     topology.create_database(services, trackers)
     topology.create_database(services, contracts)
     env = topology.production_env(services, trackers, contracts)
-    env.update(ASSISTANT_TODAY=TODAY, ACTION_SERVER_TOKEN=uuid.uuid4().hex)
+    env.update(ASSISTANT_TODAY=TODAY, **generated_secrets({}))
     cluster = topology.Topology(
         str(model), env, RASA_PORTS, ACTION_PORTS, tmp_path_factory.mktemp("topology")
     )
