@@ -11,7 +11,8 @@ Two treatments, chosen by what the product needs back later:
   of it and its entities) is **masked**: nothing reads it back. The identity
   values of the turn (entities, slot values) are replaced wherever they occur,
   and anything shaped like a VIN, ZIP, phone number or email besides
-  (bot/ops/privacy.py's patterns).
+  (bot/ops/privacy.py's patterns). A typed "/payload" other than a bare intent
+  name (a button's) is not kept at all: it is structured data, not language.
 
 What stays readable: intents, the bot's own texts (which show a VIN's last
 six characters at most), masked summaries, signed proofs (a contract number).
@@ -28,10 +29,12 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from bot.domain.identity import IDENTITY_SLOTS
 from bot.domain.keys import fernet_key
+from bot.domain.payloads import PAYLOAD_PREFIX
 from bot.ops.privacy import mask
 
 ENCRYPTED_PREFIX = "fernet:"
 MIN_MASKED_VALUE_CHARS = 2  # a one-letter "value" would mask every such letter
+TYPED_PAYLOAD = "[typed payload]"
 
 
 def _identity_values(events: Iterable[dict[str, Any]]) -> dict[str, str]:
@@ -62,32 +65,41 @@ def _masker(values: dict[str, str]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(v) for v in alternatives), re.IGNORECASE)
 
 
-def _mask_text(text: Any, values: dict[str, str], pattern: re.Pattern[str] | None) -> Any:
+def _mask_text(
+    text: Any, values: dict[str, str], pattern: re.Pattern[str] | None, intents: frozenset[str]
+) -> Any:
     if not isinstance(text, str):
         return text
+    stripped = text.strip()
+    if stripped.startswith(PAYLOAD_PREFIX) and stripped[len(PAYLOAD_PREFIX) :] not in intents:
+        return TYPED_PAYLOAD
     if pattern is not None:
         lowered = {v.casefold(): p for v, p in values.items()}
         text = pattern.sub(lambda m: lowered.get(m.group(0).casefold(), "[identity]"), text)
     return mask(text)
 
 
-def _masked_user_event(event: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
+def _masked_user_event(
+    event: dict[str, Any], values: dict[str, str], intents: frozenset[str]
+) -> dict[str, Any]:
     """A copy with what the customer typed masked; intents, entity names and ids stay as they are."""
     pattern = _masker(values)
     masked = copy.deepcopy(event)
-    masked["text"] = _mask_text(masked.get("text"), values, pattern)
+    masked["text"] = _mask_text(masked.get("text"), values, pattern, intents)
     parse_data = masked.get("parse_data")
     if isinstance(parse_data, dict):
-        parse_data["text"] = _mask_text(parse_data.get("text"), values, pattern)
+        parse_data["text"] = _mask_text(parse_data.get("text"), values, pattern, intents)
         for entity in parse_data.get("entities") or []:
             if isinstance(entity, dict):
-                entity["value"] = _mask_text(entity.get("value"), values, pattern)
+                entity["value"] = _mask_text(entity.get("value"), values, pattern, intents)
     return masked
 
 
 class TrackerPrivacy:
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, intents: Iterable[str] = ()) -> None:
+        """``intents``: the domain's, whose bare "/intent" payloads (the buttons') are kept."""
         self.fernet = Fernet(fernet_key(secret))
+        self.intents = frozenset(intents)
 
     def protect(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Storable copies of one save's new events (``Event.as_dict()``)."""
@@ -99,7 +111,7 @@ class TrackerPrivacy:
                 token = self.fernet.encrypt(event["value"].encode("utf-8")).decode("ascii")
                 event = {**event, "value": ENCRYPTED_PREFIX + token}
             elif kind == "user":
-                event = _masked_user_event(event, values)
+                event = _masked_user_event(event, values, self.intents)
             stored.append(event)
         return stored
 

@@ -114,7 +114,7 @@ class AssistantSQLTrackerStore(SQLTrackerStore):
         **kwargs: Any,
     ) -> None:
         super().__init__(domain=domain, event_broker=event_broker, **kwargs)
-        self.privacy = TrackerPrivacy(settings().secret_key)
+        self.privacy = TrackerPrivacy(settings().secret_key, domain.intents if domain else ())
         self.compact_after = compact_after_events()
         if self.engine.dialect.name == "sqlite":
             self._reopen_sqlite()

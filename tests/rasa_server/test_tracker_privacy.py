@@ -78,3 +78,14 @@ def test_the_live_event_is_left_alone() -> None:
 def test_patterns_are_masked_without_entities() -> None:
     [user] = TrackerPrivacy("k1").protect([typed(f"my vin {VIN} zip {ZIP}, call 555-201-9876", [])])
     assert VIN not in json.dumps(user) and ZIP not in json.dumps(user) and "201-9876" not in json.dumps(user)
+
+
+def test_a_typed_payload_is_not_kept_but_a_buttons_is() -> None:
+    privacy = TrackerPrivacy("k1", intents=["lookup_contract", "deny"])
+    typed_payload, button = privacy.protect(
+        [typed('/lookup_contract{"last_name": "Quimbyson"} Quimbyson', []), typed("/lookup_contract", [])]
+    )
+    assert typed_payload["text"] == typed_payload["parse_data"]["text"] == "[typed payload]"
+    assert button["text"] == "/lookup_contract"
+    [name_as_intent] = privacy.protect([typed("/Quimbyson 66212", [])])
+    assert "Quimbyson" not in json.dumps(name_as_intent)
