@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'assistant.db'}"
 DEFAULT_TRACKER_DB = str(VAR_DIR / "trackers.db")
+# Where `make run` keeps the secrets it generated (bot/ops/launcher.py).
+RUN_SECRETS_FILE = VAR_DIR / "run-secrets.env"
 DEFAULT_RATE_LIMIT_MESSAGES = 30
 DEFAULT_RATE_LIMIT_WINDOW_SECONDS = 60.0
 DEFAULT_MESSAGE_TIMEOUT_SECONDS = 20.0
@@ -245,15 +247,35 @@ def load(environ: Mapping[str, str]) -> Settings:
     )
 
 
-def generated_secrets(environ: Mapping[str, str]) -> dict[str, str]:
-    """Fresh random values for the GENERATED_SECRETS that ``environ`` leaves unset.
+def generated_secrets(environ: Mapping[str, str], keep_in: Path | None = None) -> dict[str, str]:
+    """Random values for the GENERATED_SECRETS that ``environ`` leaves unset.
 
     `make run` and `make topology` call this so that every process of one run
-    shares them; production sets them (docs/security.md).
+    shares them; production sets them (docs/security.md). With ``keep_in``
+    (`make run`: ``RUN_SECRETS_FILE``), the values are generated once, kept in
+    that file (mode 600) and reused, so a restarted `make run` continues its
+    widget sessions and half-answered forms.
     """
-    return {
-        name: secrets.token_urlsafe(32) for name in GENERATED_SECRETS if not (environ.get(name) or "").strip()
-    }
+    missing = [name for name in GENERATED_SECRETS if not (environ.get(name) or "").strip()]
+    kept = _kept_secrets(keep_in) if keep_in is not None and missing else {}
+    return {name: kept.get(name) or secrets.token_urlsafe(32) for name in missing}
+
+
+def _kept_secrets(path: Path) -> dict[str, str]:
+    """The secrets kept in ``path``, written first (atomically, 600) if it does not exist yet."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        draft.write_text("".join(f"{name}={secrets.token_urlsafe(32)}\n" for name in GENERATED_SECRETS))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)  # fails if another launcher got there first: theirs wins
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    pairs = (line.partition("=") for line in path.read_text().splitlines())
+    return {name: value for name, _, value in pairs if name in GENERATED_SECRETS and value}
 
 
 _VARIABLE_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

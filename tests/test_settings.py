@@ -164,3 +164,14 @@ def test_endpoint_variables_expand_as_rasa_expands_them() -> None:
     assert s.expand_variables("no variables", {}) == "no variables"
     with pytest.raises(SettingError, match="TRACKER_DB_HOST"):
         s.expand_variables("${TRACKER_DB_HOST}", {})
+
+
+def test_kept_secrets_are_generated_once_and_private(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "run-secrets.env"
+    first = s.generated_secrets({}, keep_in=path)
+    assert s.generated_secrets({}, keep_in=path) == first  # a restart gets the same
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert s.generated_secrets({"ACTION_SERVER_TOKEN": "set"}, keep_in=path) == {
+        "ASSISTANT_SECRET_KEY": first["ASSISTANT_SECRET_KEY"]
+    }
+    assert [p.name for p in path.parent.iterdir()] == ["run-secrets.env"]  # no draft left behind

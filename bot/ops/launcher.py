@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.ops.supervisor import Child, LaunchFailed, Supervisor, stop_on_signals
-from bot.settings import ROOT, generated_secrets
+from bot.settings import ROOT, RUN_SECRETS_FILE, generated_secrets
 
 VENV_BIN = Path(sys.executable).parent
 STOP_GRACE_SECONDS = 10
@@ -56,7 +56,8 @@ def child_environment(conf: dict[str, str]) -> dict[str, str]:
     env.update(conf)
     env.setdefault("PYTHONPATH", str(ROOT))
     env["RASA_TELEMETRY_ENABLED"] = "false"
-    env.update(generated_secrets(env))  # ACTION_SERVER_TOKEN, ASSISTANT_SECRET_KEY for this run
+    # ACTION_SERVER_TOKEN and ASSISTANT_SECRET_KEY, kept across runs of this checkout.
+    env.update(generated_secrets(env, keep_in=RUN_SECRETS_FILE))
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     # Sanic (Rasa and the action server) closes a connection that has not sent

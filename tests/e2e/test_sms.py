@@ -125,7 +125,7 @@ def test_a_huge_message_is_declined_politely(sms: Sms, phone: str):
         (bytes(range(256)) * 4, "application/x-www-form-urlencoded", "junk", 400),
         (b'{"From": "+15555550123", "Body": "hi"}', "application/json", "junk", 415),
         (b"Body=hi", "application/x-www-form-urlencoded", "valid", 400),  # no From
-        (b"\x00\xff" * 50_000, "application/octet-stream", None, 403),
+        (b"\x00\xff" * 50_000, "application/octet-stream", None, 413),  # over 64 KB: refused unread
     ],
 )
 def test_garbage_never_gets_a_5xx(sms: Sms, data: bytes, content_type: str, signature, status: int):
