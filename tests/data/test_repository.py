@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.data import repository, services
 from bot.data.engine import get_engine, session_scope
-from bot.data.migrate import upgrade
+from bot.data.migrate import head_revision, upgrade
 from bot.data.models import Base, Contract, GapClaim
 from bot.data.repository import ContractRow
 
@@ -28,7 +28,11 @@ def test_migrations_build_exactly_the_models(db):
 def test_upgrade_is_idempotent_and_uses_wal(db):
     upgrade()
     with get_engine().connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+        assert (
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+            == head_revision()
+            == "0002"
+        )
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
     tables = set(inspect(get_engine()).get_table_names())
     assert {

@@ -20,7 +20,7 @@ import tests.data.test_repository as repository_tests
 import tests.data.test_services as services_tests
 from bot.data import repository, services
 from bot.data.engine import get_engine, session_scope
-from bot.data.migrate import upgrade
+from bot.data.migrate import head_revision, upgrade
 from bot.data.services import ClaimView
 
 SQLITE_ONLY = {"test_upgrade_is_idempotent_and_uses_wal"}
@@ -47,8 +47,9 @@ def test_upgrade_is_idempotent_on_postgresql(db):
     upgrade()
     upgrade()
     with get_engine().connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
-    assert {"contracts", "gap_claims", "sms_opt_outs"} <= set(inspect(get_engine()).get_table_names())
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head_revision()
+    tables = {"contracts", "gap_claims", "sms_opt_outs", "verification_failures", "seen_deliveries"}
+    assert tables | {"verified_conversations"} <= set(inspect(get_engine()).get_table_names())
 
 
 def test_many_threads_many_contracts_one_claim_each(demo_db):
