@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2_000
 MAX_BODY_BYTES = 16_384
-# Conversation ids are opaque and unguessable (the widget uses random UUIDs).
+# A REST sender id is the client's own, and whoever knows it can continue that
+# conversation over REST: it must be unguessable (8+ characters is a floor).
 SENDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{7,127}$")
 # A widget keeps its session token this long; then it starts a new conversation.
 SESSION_TOKEN_MAX_AGE_SECONDS = 30 * 24 * 3600
