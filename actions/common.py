@@ -1,4 +1,4 @@
-"""Shared helpers for actions: blocking calls off the event loop, replies, slots."""
+"""Shared helpers for actions: blocking calls off the event loop, replies, slots, the verified contract."""
 
 from __future__ import annotations
 
@@ -8,18 +8,24 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.content.messages import render
 from bot.data import services
 from bot.data.services import ContractView
+from bot.domain import proof
 from bot.domain.answers import Reply
+from bot.domain.identity import IDENTITY_SLOTS
+from bot.domain.keys import Purpose, derive
+from bot.rasa_server.senders import CLIENT_METADATA_KEY
+from bot.settings import settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-IDENTITY_SLOTS = ("last_name", "zip_code", "vin")
+# Slots a verification sets; all of them go when it lapses.
+VERIFICATION_SLOTS = ("verified", "verification", "verified_summary", "gap_eligible")
 
 
 class ServiceUnavailable(Exception):
@@ -55,16 +61,58 @@ def latest_entity(tracker: Tracker, entity: str) -> str | None:
     return next(tracker.get_latest_entity_values(entity), None)
 
 
+def _proof_key() -> bytes:
+    return derive(settings().secret_key, Purpose.VERIFICATION)
+
+
+def proven_contract_number(tracker: Tracker) -> str | None:
+    """The contract this conversation verified, if its signed proof is valid and fresh.
+
+    The ``verified`` slot steers the dialogue but proves nothing: whoever can
+    post a tracker can set it. The proof is signed by this server for this
+    conversation and lapses after VERIFICATION_IDLE_SECONDS.
+    """
+    return proof.proven_contract(
+        _proof_key(),
+        tracker.get_slot("verification"),
+        tracker.sender_id,
+        settings().verification_idle_seconds,
+    )
+
+
+def verification_proof(contract_number: str, tracker: Tracker) -> list[EventType]:
+    """A fresh proof for this conversation (re-issued with each personal answer)."""
+    return [SlotSet("verification", proof.issue(_proof_key(), contract_number, tracker.sender_id))]
+
+
+def forget_verification() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in VERIFICATION_SLOTS]
+
+
 async def verified_contract(tracker: Tracker) -> ContractView | None:
-    number = tracker.get_slot("verified_contract")
-    if not tracker.get_slot("verified") or not number:
+    number = proven_contract_number(tracker)
+    if number is None:
         return None
     return await call_service(services.get_contract_view, number)
+
+
+def client_of(tracker: Tracker) -> str:
+    """Who sent the latest message, as the channel's pseudonym (bot/rasa_server/senders.py).
+
+    A conversation with none (a terminal session) counts as its own client.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            client = (event.get("metadata") or {}).get(CLIENT_METADATA_KEY)
+            if isinstance(client, str) and client:
+                return client
+            break
+    return f"conversation:{tracker.sender_id}"
 
 
 def input_channel(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "unknown"
 
 
-def clear_identity_slots() -> list[dict]:
+def clear_identity_slots() -> list[EventType]:
     return [SlotSet(slot, None) for slot in IDENTITY_SLOTS]

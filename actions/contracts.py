@@ -1,7 +1,9 @@
 """Answers that use the customer's own contract once identity is verified.
 
 The rules say the general answer (domain.yml) first; these actions add the
-personal part, or offer to look the contract up.
+personal part, or offer to look the contract up. "Verified" means a valid
+signed proof (actions/common.py); each personal answer renews it, and once it
+has lapsed the customer is asked to verify again.
 """
 
 from __future__ import annotations
@@ -9,16 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
     ServiceUnavailable,
     call_service,
+    forget_verification,
     latest_entity,
     latest_intent,
+    proven_contract_number,
     say,
     say_all,
+    verification_proof,
     verified_contract,
 )
 from bot.content.intents import BY_NAME, PERSONAL_QUESTIONS, PERSONALISABLE_QUESTIONS, Role
@@ -34,20 +39,22 @@ def _role(intent: str | None) -> Role | None:
     return known.role if known else None
 
 
-async def answer_from_contract(dispatcher: CollectingDispatcher, tracker: Tracker, question: str) -> bool:
-    """Say the personalised answer; False when no verified contract is available."""
+async def answer_from_contract(
+    dispatcher: CollectingDispatcher, tracker: Tracker, question: str
+) -> list[EventType] | None:
+    """Say the personalised answer and renew the proof; None when no verified contract is available."""
     try:
         contract = await verified_contract(tracker)
         if contract is None:
-            return False
+            return None
         claim = None
         if question == "ask_gap_status":
             claim = await call_service(services.latest_gap_claim, contract.contract_number)
     except ServiceUnavailable:
         say(dispatcher, "service_unavailable")
-        return True
+        return []
     say_all(dispatcher, personal_answer(question, contract, today(), claim))
-    return True
+    return verification_proof(contract.contract_number, tracker)
 
 
 class ActionAnswerPersonal(Action):
@@ -64,14 +71,22 @@ class ActionAnswerPersonal(Action):
             # Mid-form the identity answers are still being collected.
             say(dispatcher, "answer_after_verification")
             return []
-        if await answer_from_contract(dispatcher, tracker, question):
-            return [SlotSet("lookup_offered", False)]
+        answered = await answer_from_contract(dispatcher, tracker, question)
+        if answered is not None:
+            return [SlotSet("lookup_offered", False), *answered]
+        lapsed: list[EventType] = []
+        if tracker.get_slot("verified"):
+            # The proof has lapsed (idle too long) or was never ours: check identity again.
+            say(dispatcher, "verification_expired")
+            lapsed = forget_verification()
+            if question in PERSONAL_QUESTIONS:
+                return [*lapsed, FollowupAction("lookup_form")]
         if tracker.get_slot("identity_locked"):
             if question not in PERSONALISABLE_QUESTIONS:
                 say(dispatcher, "identity_locked")
-            return []
+            return lapsed
         say(dispatcher, "offer_lookup")
-        return [SlotSet("lookup_offered", True), SlotSet("pending_question", question)]
+        return [*lapsed, SlotSet("lookup_offered", True), SlotSet("pending_question", question)]
 
 
 class ActionVerifyIdentity(Action):
@@ -85,14 +100,15 @@ class ActionVerifyIdentity(Action):
     ) -> list[EventType]:
         if tracker.get_slot("contract_system_down"):
             return [SlotSet("contract_system_down", None)]  # the form already said so
-        if not tracker.get_slot("verified"):
+        if proven_contract_number(tracker) is None:
             say(dispatcher, "identity_locked")
             return []
         say(dispatcher, "verified", verified_summary=tracker.get_slot("verified_summary") or "")
         pending: str | None = tracker.get_slot("pending_question")
+        events: list[EventType] = [SlotSet("pending_question", None)]
         if pending in PERSONAL_QUESTIONS:
-            await answer_from_contract(dispatcher, tracker, pending)
-        return [SlotSet("pending_question", None)]
+            events += await answer_from_contract(dispatcher, tracker, pending) or []
+        return events
 
 
 class ActionDeclineLookup(Action):

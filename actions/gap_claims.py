@@ -9,7 +9,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import ServiceUnavailable, call_service, input_channel, say
+from actions.common import (
+    ServiceUnavailable,
+    call_service,
+    forget_verification,
+    input_channel,
+    proven_contract_number,
+    say,
+)
 from bot.data import services
 from bot.domain.answers import long_date
 from bot.domain.clock import today
@@ -27,10 +34,13 @@ class ActionSubmitGapClaim(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         reset = [SlotSet("gap_confirmed", None)]
-        number = tracker.get_slot("verified_contract")
         if tracker.get_slot("contract_system_down"):
             return reset + [SlotSet("contract_system_down", None)]  # the form already said so
-        if tracker.get_slot("identity_locked") or not tracker.get_slot("verified") or not number:
+        number = proven_contract_number(tracker)
+        if number is None and tracker.get_slot("verified") and not tracker.get_slot("identity_locked"):
+            say(dispatcher, "verification_expired")  # the proof lapsed, or was never ours
+            return reset + forget_verification()
+        if number is None or tracker.get_slot("identity_locked"):
             say(dispatcher, "identity_locked")
             return reset
         if tracker.get_slot("gap_confirmed") is False:

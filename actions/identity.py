@@ -3,7 +3,11 @@
 Verification happens as soon as last name, ZIP and VIN are all valid, whichever
 order (or single message) they arrive in. A mismatch clears all three and gets
 the same neutral answer whichever part was wrong; the third locks the
-conversation and hands off to the phone.
+conversation and hands off to the phone. Failures are also counted per VIN,
+contract and client in shared storage (bot/data/throttle.py): past those limits
+no check is made at all, whatever the conversation, channel or replica, and the
+customer is told to call. A match issues the signed proof the personal actions
+check (actions/common.py).
 """
 
 from __future__ import annotations
@@ -19,18 +23,20 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
-    IDENTITY_SLOTS,
     ServiceUnavailable,
     call_service,
     clear_identity_slots,
+    client_of,
     latest_intent,
+    proven_contract_number,
     say,
+    verification_proof,
 )
 from bot.content.intents import PERSONAL_QUESTIONS
 from bot.data import services
-from bot.data.services import ContractView
+from bot.data.services import Outcome
 from bot.domain.answers import contract_summary
-from bot.domain.identity import MAX_VERIFICATION_FAILURES, check_vin, normalize_zip
+from bot.domain.identity import IDENTITY_SLOTS, MAX_VERIFICATION_FAILURES, check_vin, normalize_zip
 from bot.domain.verification import (
     clean_last_name,
     name_candidates,
@@ -59,7 +65,7 @@ class IdentityFormValidation(FormValidationAction):
     ) -> list[str]:
         if tracker.get_slot("identity_locked") or tracker.get_slot("contract_system_down"):
             return []
-        if tracker.get_slot("verified"):
+        if proven_contract_number(tracker):
             return [s for s in domain_slots if s not in IDENTITY_SLOTS]
         return domain_slots
 
@@ -104,7 +110,7 @@ class IdentityFormValidation(FormValidationAction):
         events = await super().get_validation_events(dispatcher, tracker, domain)
         tracker.add_slots(events)
         events += self._remember_question(tracker)
-        if not tracker.get_slot("verified") and all(tracker.get_slot(s) for s in IDENTITY_SLOTS):
+        if not proven_contract_number(tracker) and all(tracker.get_slot(s) for s in IDENTITY_SLOTS):
             verification = await self._verify(dispatcher, tracker)
             tracker.add_slots(verification)
             events += verification
@@ -129,16 +135,24 @@ class IdentityFormValidation(FormValidationAction):
 
     async def _verify(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         try:
-            contract = await self._find_contract(
-                tracker.get_slot("last_name"), tracker.get_slot("zip_code"), tracker.get_slot("vin")
+            check = await call_service(
+                services.check_identity,
+                name_candidates(tracker.get_slot("last_name")),
+                tracker.get_slot("zip_code"),
+                tracker.get_slot("vin"),
+                client_of(tracker),
             )
         except ServiceUnavailable:
             say(dispatcher, "service_unavailable")
             return [SlotSet("contract_system_down", True)] + clear_identity_slots()
+        VERIFICATIONS.labels(check.outcome.value).inc()
+        if check.outcome is Outcome.LOCKED:
+            # The verify action (or the GAP claim's submit) says to call.
+            return [SlotSet("identity_locked", True)] + clear_identity_slots()
+        contract = check.contract
         if contract is None:
             failures = int(tracker.get_slot("verification_failures") or 0) + 1
             log.info("identity verification failed (attempt %d)", failures)
-            VERIFICATIONS.labels("mismatch").inc()
             events: list[EventType] = [SlotSet("verification_failures", failures)]
             if failures >= MAX_VERIFICATION_FAILURES:
                 events.append(SlotSet("identity_locked", True))
@@ -146,22 +160,19 @@ class IdentityFormValidation(FormValidationAction):
                 say(dispatcher, "identity_mismatch")
             return events + clear_identity_slots()
         log.info("identity verified for contract %s", contract.contract_number)
-        VERIFICATIONS.labels("verified").inc()
+        try:
+            await call_service(
+                services.remember_verified_conversation, tracker.sender_id, contract.contract_number
+            )
+        except ServiceUnavailable:
+            pass  # the customer still gets the answer; only the erasure index misses this conversation
         return [
             SlotSet("verified", True),
-            SlotSet("verified_contract", contract.contract_number),
+            *verification_proof(contract.contract_number, tracker),
             SlotSet("verified_summary", contract_summary(contract)),
             SlotSet("gap_eligible", contract.has_gap and contract.status == "active"),
             SlotSet("verification_failures", 0),
         ] + clear_identity_slots()
-
-    @staticmethod
-    async def _find_contract(last_name: str, zip_code: str, vin: str) -> ContractView | None:
-        for candidate in name_candidates(last_name):
-            contract = await call_service(services.verify_identity, candidate, zip_code, vin)
-            if contract is not None:
-                return contract
-        return None
 
 
 class ValidateLookupForm(IdentityFormValidation):

@@ -19,7 +19,7 @@ Topologies:
   var/bench/reference), one process, its own defaults (in-memory tracker
   store, REST channel), as shipped.
 - product: one action server and two Rasa replicas (one per core), started
-  with the commands `make run` uses (bot.ops.launcher.services). Each replica has
+  with the commands `make run` uses (bot.ops.stack). Each replica has
   its own SQLite tracker store; a conversation is pinned to a replica by a
   hash of its sender id (sticky sessions); both share the action server.
   One-user and long-conversation phases use replica 1 only.
@@ -50,7 +50,7 @@ from bench import loadgen, procs
 from bench.loadgen import Target
 from bot.ops import stack
 from bot.ops.supervisor import Child, Supervisor
-from bot.settings import Settings
+from bot.settings import Settings, generated_secrets
 from bot.settings import load as load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -236,6 +236,7 @@ class Product:
         )
         for name in ("RASA_JWT_SECRET", "ACTION_SERVER_URL", "ACTION_SERVER_TOKEN"):
             env.pop(name, None)
+        env.update(generated_secrets(env))  # one token and key for every process of the run
         if tf_threads:
             env["TF_INTRA_OP_PARALLELISM_THREADS"] = str(tf_threads)
             env["TF_INTER_OP_PARALLELISM_THREADS"] = str(tf_threads)

@@ -33,6 +33,7 @@ from bench.loadgen import FAQ
 from bench.runner import model_default, say
 from bot.ops import stack
 from bot.ops.supervisor import Supervisor
+from bot.settings import generated_secrets
 from bot.settings import load as load_settings
 
 
@@ -48,6 +49,7 @@ def product_environment(action_port: int) -> Iterator[None]:
     }
     for name in ("ACTION_SERVER_URL", "ACTION_SERVER_TOKEN"):
         environ.pop(name, None)
+    environ.update(generated_secrets(environ))
     conf = load_settings(environ)
     env = stack.child_environment(conf, environ)
     os.environ.update(env)  # the agent in this process reads endpoints.yml's ${...} from here

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'assistant.db'}"
 DEFAULT_TRACKER_DB = str(VAR_DIR / "trackers.db")
+# Where `make run` keeps the secrets it generated (bot/ops/launcher.py).
+RUN_SECRETS_FILE = VAR_DIR / "run-secrets.env"
 DEFAULT_RATE_LIMIT_MESSAGES = 30
 DEFAULT_RATE_LIMIT_WINDOW_SECONDS = 60.0
 DEFAULT_MESSAGE_TIMEOUT_SECONDS = 20.0
@@ -60,6 +63,12 @@ DEFAULT_TWILIO_API_URL = "https://api.twilio.com"
 DEFAULT_LB_PORT = 8090
 # A replica's name ends up in nginx's routing map (deploy/nginx/), so keep it plain.
 REPLICA_NAME = re.compile(r"^[a-z0-9]{1,16}$")
+DEFAULT_VERIFY_LOCKOUT_FAILURES = 5
+DEFAULT_VERIFY_LOCKOUT_CLIENT_FAILURES = 10
+DEFAULT_VERIFY_LOCKOUT_SECONDS = 3600.0
+DEFAULT_VERIFICATION_IDLE_SECONDS = 900.0
+DEFAULT_DELIVERY_MEMORY_SECONDS = 7 * 24 * 3600.0
+DEFAULT_REDIS_PORT = 6379
 
 # Every variable ``load`` reads (a change to any of them makes ``settings()`` parse again).
 VARIABLES = (
@@ -109,7 +118,20 @@ VARIABLES = (
     "WIDGET_PUSH_TOKEN",
     "LB_PORT",
     "REPLICA_NAME",
+    "ASSISTANT_SECRET_KEY",
+    "METRICS_TOKEN",
+    "VERIFY_LOCKOUT_FAILURES",
+    "VERIFY_LOCKOUT_CLIENT_FAILURES",
+    "VERIFY_LOCKOUT_SECONDS",
+    "VERIFICATION_IDLE_SECONDS",
+    "DELIVERY_MEMORY_SECONDS",
+    "REDIS_HOST",
+    "REDIS_PORT",
+    "REDIS_PASSWORD",
+    "REDIS_DB",
 )
+# Secrets the launcher generates for a run when they are unset (``generated_secrets``).
+GENERATED_SECRETS = ("ACTION_SERVER_TOKEN", "ASSISTANT_SECRET_KEY")
 
 
 class SettingError(ValueError):
@@ -178,6 +200,26 @@ class Settings:
     # Starts this replica's socket.io session ids, so the load balancer sends
     # every request of a session back here; "" (one server) leaves them as they are.
     replica_name: str = ""
+    # Trust (docs/security.md)
+    # The key every signature, client hash and tracker encryption is derived
+    # from (bot/domain/keys.py); "" = unset, and the processes that need it refuse to start.
+    secret_key: str = ""
+    metrics_token: str = ""  # "" keeps both metrics endpoints off
+    # Verification failures allowed per VIN and per contract, and per client
+    # (IP or phone), within the lockout window; then the customer is told to call.
+    verify_lockout_failures: int = DEFAULT_VERIFY_LOCKOUT_FAILURES
+    verify_lockout_client_failures: int = DEFAULT_VERIFY_LOCKOUT_CLIENT_FAILURES
+    verify_lockout_seconds: float = DEFAULT_VERIFY_LOCKOUT_SECONDS
+    # A verification lapses after this long without a personal answer.
+    verification_idle_seconds: float = DEFAULT_VERIFICATION_IDLE_SECONDS
+    # How long a delivery (an SMS MessageSid) is remembered to answer its replays once.
+    delivery_memory_seconds: float = DEFAULT_DELIVERY_MEMORY_SECONDS
+    # Shared state (failure counters, seen deliveries) goes to Redis when REDIS_HOST
+    # is set (the lock store's variables), else to the contracts database.
+    redis_host: str = ""
+    redis_port: int = DEFAULT_REDIS_PORT
+    redis_password: str = ""
+    redis_db: int = 0
 
     @property
     def action_server_url(self) -> str:
@@ -337,7 +379,72 @@ def load(environ: Mapping[str, str]) -> Settings:
         widget_push_token=text("WIDGET_PUSH_TOKEN"),
         lb_port=integer("LB_PORT", DEFAULT_LB_PORT),
         replica_name=replica_name,
+        secret_key=text("ASSISTANT_SECRET_KEY"),
+        metrics_token=text("METRICS_TOKEN"),
+        verify_lockout_failures=integer("VERIFY_LOCKOUT_FAILURES", DEFAULT_VERIFY_LOCKOUT_FAILURES),
+        verify_lockout_client_failures=integer(
+            "VERIFY_LOCKOUT_CLIENT_FAILURES", DEFAULT_VERIFY_LOCKOUT_CLIENT_FAILURES
+        ),
+        verify_lockout_seconds=number("VERIFY_LOCKOUT_SECONDS", float, DEFAULT_VERIFY_LOCKOUT_SECONDS),
+        verification_idle_seconds=number(
+            "VERIFICATION_IDLE_SECONDS", float, DEFAULT_VERIFICATION_IDLE_SECONDS
+        ),
+        delivery_memory_seconds=number("DELIVERY_MEMORY_SECONDS", float, DEFAULT_DELIVERY_MEMORY_SECONDS),
+        redis_host=text("REDIS_HOST"),
+        redis_port=integer("REDIS_PORT", DEFAULT_REDIS_PORT),
+        redis_password=text("REDIS_PASSWORD"),
+        redis_db=integer("REDIS_DB", 0),
     )
+
+
+def generated_secrets(environ: Mapping[str, str], keep_in: Path | None = None) -> dict[str, str]:
+    """Random values for the GENERATED_SECRETS that ``environ`` leaves unset.
+
+    `make run` and `make topology` call this so that every process of one run
+    shares them; production sets them (docs/security.md). With ``keep_in``
+    (`make run`: ``RUN_SECRETS_FILE``), the values are generated once, kept in
+    that file (mode 600) and reused, so a restarted `make run` continues its
+    widget sessions and half-answered forms.
+    """
+    missing = [name for name in GENERATED_SECRETS if not (environ.get(name) or "").strip()]
+    kept = _kept_secrets(keep_in) if keep_in is not None and missing else {}
+    return {name: kept.get(name) or secrets.token_urlsafe(32) for name in missing}
+
+
+def _kept_secrets(path: Path) -> dict[str, str]:
+    """The secrets kept in ``path``, written first (atomically, 600) if it does not exist yet."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        draft.write_text("".join(f"{name}={secrets.token_urlsafe(32)}\n" for name in GENERATED_SECRETS))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)  # fails if another launcher got there first: theirs wins
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    pairs = (line.partition("=") for line in path.read_text().splitlines())
+    return {name: value for name, _, value in pairs if name in GENERATED_SECRETS and value}
+
+
+_VARIABLE_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_variables(value: str, environ: Mapping[str, str] | None = None) -> str:
+    """``value`` with each ``${NAME}`` replaced as Rasa does in an endpoints file; unset: SettingError.
+
+    For tools that read one section of an endpoints file (bot/data/retention.py).
+    """
+    env = os.environ if environ is None else environ
+
+    def value_of(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            raise SettingError(f"{name} is not set (the endpoints file refers to it)")
+        return env[name]
+
+    return _VARIABLE_REFERENCE.sub(value_of, value)
 
 
 def settings() -> Settings:

@@ -25,6 +25,16 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+TEST_SECRET_KEY = "unit-test-secret-key"
+
+
+@pytest.fixture(autouse=True)
+def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """ASSISTANT_SECRET_KEY for signatures, client hashes and tracker encryption (bot/domain/keys.py)."""
+    monkeypatch.setenv("ASSISTANT_SECRET_KEY", TEST_SECRET_KEY)
+    return TEST_SECRET_KEY
+
+
 @pytest.fixture(autouse=True)
 def isolated_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Point DATABASE_URL at an empty, unmigrated file: var/assistant.db is never touched."""
@@ -58,7 +68,8 @@ def demo_db(db: str) -> str:
     return db
 
 
-_TIERS = {"e2e": "e2e", "scaleout": "scaleout"}
+# tests/security/ attacks the running stack, as tests/e2e/ does.
+_TIERS = {"e2e": "e2e", "scaleout": "scaleout", "security": "e2e"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

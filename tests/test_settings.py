@@ -148,3 +148,41 @@ def test_every_variable_is_a_setting() -> None:
     source = Path(s.__file__).read_text(encoding="utf-8")
     for name in s.VARIABLES:
         assert source.count(f'"{name}"') >= 2, f"{name} is listed but never read"
+
+
+def test_trust_settings() -> None:
+    conf = load({})
+    assert conf.secret_key == "" and conf.metrics_token == ""
+    assert (conf.verify_lockout_failures, conf.verify_lockout_client_failures) == (5, 10)
+    assert conf.verify_lockout_seconds == 3600.0 and conf.verification_idle_seconds == 900.0
+    assert conf.delivery_memory_seconds == 7 * 24 * 3600.0
+    assert conf.redis_host == "" and conf.redis_port == 6379 and conf.redis_db == 0
+    conf = load({"VERIFY_LOCKOUT_FAILURES": "3", "REDIS_HOST": "redis.internal", "REDIS_DB": "1"})
+    assert conf.verify_lockout_failures == 3 and conf.redis_host == "redis.internal" and conf.redis_db == 1
+
+
+def test_a_run_generates_the_secrets_it_lacks() -> None:
+    generated = s.generated_secrets({"ACTION_SERVER_TOKEN": "given"})
+    assert set(generated) == {"ASSISTANT_SECRET_KEY"} and len(generated["ASSISTANT_SECRET_KEY"]) >= 40
+    both = s.generated_secrets({"ASSISTANT_SECRET_KEY": " "})
+    assert set(both) == {"ACTION_SERVER_TOKEN", "ASSISTANT_SECRET_KEY"}
+    assert both != s.generated_secrets({})  # random each run
+    assert s.generated_secrets({"ACTION_SERVER_TOKEN": "a", "ASSISTANT_SECRET_KEY": "b"}) == {}
+
+
+def test_endpoint_variables_expand_as_rasa_expands_them() -> None:
+    assert s.expand_variables("${A}/x/${B_2}", {"A": "1", "B_2": "2"}) == "1/x/2"
+    assert s.expand_variables("no variables", {}) == "no variables"
+    with pytest.raises(SettingError, match="TRACKER_DB_HOST"):
+        s.expand_variables("${TRACKER_DB_HOST}", {})
+
+
+def test_kept_secrets_are_generated_once_and_private(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "run-secrets.env"
+    first = s.generated_secrets({}, keep_in=path)
+    assert s.generated_secrets({}, keep_in=path) == first  # a restart gets the same
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert s.generated_secrets({"ACTION_SERVER_TOKEN": "set"}, keep_in=path) == {
+        "ASSISTANT_SECRET_KEY": first["ASSISTANT_SECRET_KEY"]
+    }
+    assert [p.name for p in path.parent.iterdir()] == ["run-secrets.env"]  # no draft left behind

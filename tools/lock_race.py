@@ -42,7 +42,8 @@ from pathlib import Path
 import aiohttp
 
 from bot.ops import topology
-from bot.settings import ROOT
+from bot.rasa_server.senders import conversation_id
+from bot.settings import ROOT, generated_secrets
 from tests.support.ports import port
 from tests.support.services import start_services
 
@@ -95,10 +96,10 @@ def lost_turns(tracker_url: str, senders: list[str]) -> int:
         cur.execute(
             "SELECT sender_id, count(*) FROM events WHERE type_name = 'user' AND sender_id = ANY(%s)"
             " GROUP BY sender_id",
-            (senders,),
+            ([conversation_id("rest", s) for s in senders],),
         )
         stored = dict(cur.fetchall())
-    return sum(1 for s in senders if stored.get(s, 0) < len(MESSAGES))
+    return sum(1 for s in senders if stored.get(conversation_id("rest", s), 0) < len(MESSAGES))
 
 
 def _endpoints_with(lock_store: str, folder: Path) -> Path:
@@ -128,7 +129,7 @@ def started_topology(services: dict[str, str], lock_stores: Sequence[str]) -> It
         topology.create_database(services, trackers)
         topology.create_database(services, contracts)
         env = topology.production_env(services, trackers, contracts)
-        env.update(ACTION_SERVER_TOKEN=uuid.uuid4().hex)
+        env.update(generated_secrets({}))
         cluster = topology.Topology(
             str(model), env, RASA_PORTS, ACTION_PORTS, Path(tmp), replica_env=per_replica
         )

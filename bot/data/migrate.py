@@ -6,8 +6,16 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
+
+
+def head_revision() -> str:
+    """The newest migration's revision id."""
+    head = ScriptDirectory.from_config(Config(str(ALEMBIC_INI))).get_current_head()
+    assert head is not None
+    return head
 
 
 def upgrade(url: str | None = None) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -237,3 +238,38 @@ class ClaimNotification(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     sent_at = Column(DateTime(timezone=True), nullable=True)
     finished_at = Column(DateTime(timezone=True), nullable=True)  # delivered, shown, failed or skipped
+
+
+class VerificationFailure(Base):
+    """One failed identity check, counted against each of its keys (bot/data/throttle.py).
+
+    ``key`` is a keyed hash of a VIN, a contract number or a client, never the
+    value itself; rows older than the lockout window are deleted as new ones come.
+    """
+
+    __tablename__ = "verification_failures"
+    __table_args__ = (Index("ix_verification_failures_key_failed_at", "key", "failed_at"),)
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False)
+    failed_at = Column(Float, nullable=False)  # Unix time: one meaning on every backend
+
+
+class SeenDelivery(Base):
+    """A delivery (an SMS MessageSid, a widget message id) already handled (bot/data/deliveries.py)."""
+
+    __tablename__ = "seen_deliveries"
+
+    channel = Column(String(20), primary_key=True)
+    message_id = Column(String(128), primary_key=True)
+    expires_at = Column(Float, nullable=False, index=True)  # Unix time
+
+
+class VerifiedConversation(Base):
+    """Which conversation verified which contract: what `python -m bot privacy erase --contract` erases."""
+
+    __tablename__ = "verified_conversations"
+
+    conversation_id = Column(String(255), primary_key=True)
+    contract_number = Column(String(32), primary_key=True, index=True)
+    verified_at = Column(Float, nullable=False)  # Unix time

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,7 +13,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from bot.data.models import CLAIM_OPEN, ClaimStatusChange, Contract, GapClaim, SmsOptOut
+from bot.data.models import CLAIM_OPEN, ClaimStatusChange, Contract, GapClaim, SmsOptOut, VerifiedConversation
 from bot.domain.identity import clean_vin, identity_matches, normalize_name, normalize_zip
 from bot.domain.policy import gap_review_due
 
@@ -69,6 +70,38 @@ def find_contract_by_identity(session: Session, last_name: str, zip_code: str, v
         if identity_matches(contract.last_name, contract.zip_code, contract.vin, last_name, zip_code, vin):
             return contract
     return None
+
+
+def contracts_named(session: Session, last_names: Sequence[str], zip_code: str) -> list[str]:
+    """Numbers of the contracts with one of ``last_names`` and ``zip_code``: the contracts a
+    check of these values is about when the VIN is the guess (verification throttling)."""
+    keys = {normalize_name(name) for name in last_names} - {""}
+    zip5 = normalize_zip(zip_code)
+    if not keys or zip5 is None:
+        return []
+    query = select(Contract.contract_number).where(
+        Contract.last_name_key.in_(keys), Contract.zip_code == zip5
+    )
+    return sorted(session.execute(query).scalars())
+
+
+def remember_verified_conversation(
+    session: Session, conversation_id: str, contract_number: str, verified_at: float
+) -> None:
+    """Record that ``conversation_id`` verified ``contract_number`` (repeating updates the time)."""
+    row = session.get(VerifiedConversation, (conversation_id, contract_number))
+    if row is not None:
+        row.verified_at = verified_at
+        return
+    try:
+        with session.begin_nested():
+            session.add(
+                VerifiedConversation(
+                    conversation_id=conversation_id, contract_number=contract_number, verified_at=verified_at
+                )
+            )
+    except IntegrityError:
+        pass  # the same conversation verified twice at once: one row is enough
 
 
 def get_contract(session: Session, contract_number: str) -> Contract | None:

@@ -6,7 +6,10 @@ views, so no ORM object (or lazy load) ever escapes into async code.
 
 from __future__ import annotations
 
+import enum
 import logging
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -14,7 +17,8 @@ from decimal import Decimal
 from bot.data import repository
 from bot.data.engine import session_scope
 from bot.data.models import Contract, GapClaim
-from bot.domain.identity import mask_name, mask_vin, mask_zip
+from bot.data.throttle import VerificationThrottle, throttle_keys, verification_throttle
+from bot.domain.identity import clean_vin, mask_name, mask_vin, mask_zip
 from bot.domain.policy import Plan, contract_end_date
 
 log = logging.getLogger(__name__)
@@ -125,6 +129,57 @@ def verify_identity(last_name: str, zip_code: str, vin: str) -> ContractView | N
             )
             return None
         return _contract_view(contract)
+
+
+class Outcome(enum.Enum):
+    VERIFIED = "verified"
+    MISMATCH = "mismatch"
+    LOCKED = "locked"  # too many recent failures for this VIN, contract or client
+
+
+@dataclass(frozen=True)
+class IdentityCheck:
+    outcome: Outcome
+    contract: ContractView | None = None
+
+
+def check_identity(
+    last_names: Sequence[str],
+    zip_code: str,
+    vin: str,
+    client: str,
+    throttle: VerificationThrottle | None = None,
+    now: float | None = None,
+) -> IdentityCheck:
+    """Verify last name (any of ``last_names``, the ways the customer's answer can be
+    read), ZIP and VIN, unless failures for this VIN, its contracts or ``client``
+    have locked verification (bot/data/throttle.py).
+
+    Every mismatch takes the same steps (the same queries, and one failure
+    counted under the same number of keys), whichever part was wrong.
+    """
+    throttle = throttle or verification_throttle()
+    with session_scope() as session:
+        named = repository.contracts_named(session, last_names, zip_code)
+    keys = throttle_keys(clean_vin(vin), named, client)
+    if throttle.locked(keys, now):
+        log.info("identity check refused: too many recent failures")
+        return IdentityCheck(Outcome.LOCKED)
+    for last_name in last_names:
+        contract = verify_identity(last_name, zip_code, vin)
+        if contract is not None:
+            return IdentityCheck(Outcome.VERIFIED, contract)
+    return IdentityCheck(Outcome.LOCKED if throttle.record_failure(keys, now) else Outcome.MISMATCH)
+
+
+def remember_verified_conversation(
+    conversation_id: str, contract_number: str, now: float | None = None
+) -> None:
+    """Index the conversation under the contract, for `python -m bot privacy erase --contract`."""
+    with session_scope() as session:
+        repository.remember_verified_conversation(
+            session, conversation_id, contract_number, time.time() if now is None else now
+        )
 
 
 def get_contract_view(contract_number: str) -> ContractView | None:

@@ -15,6 +15,9 @@ import zipcodes
 from vininfo import Vin
 
 MAX_VERIFICATION_FAILURES = 3
+# The slots (and entities) that hold identity answers: personal data, stored
+# encrypted and masked (bot/rasa_server/tracker_privacy.py), cleared after a check.
+IDENTITY_SLOTS = ("last_name", "zip_code", "vin")
 
 # Latin letters NFKD leaves whole, spelled as people type them without the accent
 # ("Łukasz" → "lukasz", "Søren" → "soren", "Yıldız" → "yildiz").

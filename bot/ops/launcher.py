@@ -11,13 +11,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Mapping
 
 from bot.ops import stack
 from bot.ops.supervisor import LaunchFailed, Supervisor, stop_on_signals
-from bot.settings import SettingError, load
+from bot.settings import RUN_SECRETS_FILE, SettingError, generated_secrets, load
 
 STOP_GRACE_SECONDS = 10
 START_TIMEOUT_SECONDS = 240
+
+
+def run_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` with ACTION_SERVER_TOKEN and ASSISTANT_SECRET_KEY when unset, kept
+    across runs of this checkout (so a restart continues its conversations; docs/security.md)."""
+    return {**environ, **generated_secrets(environ, keep_in=RUN_SECRETS_FILE)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,12 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-seed", action="store_true", help="skip the demo contracts")
     args = parser.parse_args(argv)
 
+    environ = run_environment(os.environ)
     try:
-        conf = load(os.environ)
+        conf = load(environ)
     except SettingError as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    env = stack.child_environment(conf, os.environ)
+    env = stack.child_environment(conf, environ)
     if not args.no_seed:
         stack.prepare_database(env)
 

@@ -16,10 +16,12 @@ _PATTERNS = [
     (re.compile(r"(?<![\w-])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\w-])"), "[phone]"),
     (re.compile(r"(?<![\w:/-])\d{5}(?:-\d{4})?(?![\w-])"), "[zip]"),  # not ports (":15005")
 ]
-# Rasa's own lines that quote the customer's message or identity slot values.
+# Rasa's own lines that quote the customer's message or identity slot values;
+# its warnings about a "/payload" quote the whole line and the intent it read.
 _USER_TEXT = re.compile(
-    r"(Received user message |text=|parse_data_text=|user_text=|'text': )('[^']*'|\"[^\"]*\"|\S+)"
+    r"(Received user message |text=|parse_data_text=|user_text=|'text': |in line )('[^']*'|\"[^\"]*\"|\S+)"
 )
+_PAYLOAD_INTENT = re.compile(r"(but found ).*?(\.Continuing|$)", re.S)
 _SLOT_VALUES = re.compile(
     r"\b(last_name|zip_code|vin|first_name|phone|email)(['\"]?\s*[:=]\s*)('[^']*'|\"[^\"]*\"|[^\s,}]+)"
 )
@@ -29,6 +31,7 @@ _PERSONAL_KEYS = {"text", "parse_data_text", "user_text", "message", "last_name"
 def mask(text: str) -> str:
     """Replace anything that looks like personal data in ``text``."""
     text = _USER_TEXT.sub(lambda m: m.group(1) + "[message]", text)
+    text = _PAYLOAD_INTENT.sub(lambda m: m.group(1) + "[message]" + m.group(2), text)
     text = _SLOT_VALUES.sub(lambda m: m.group(1) + m.group(2) + "[redacted]", text)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 from bot.ops import stack
+from bot.ops.launcher import run_environment
 from bot.ops.supervisor import LaunchFailed, Supervisor
 from bot.settings import VAR_DIR, load
 
@@ -23,8 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.ops.shell", description=__doc__)
     parser.add_argument("--model", required=True, help="trained model (.tar.gz)")
     args = parser.parse_args(argv)
-    conf = load(os.environ)
-    env = stack.child_environment(conf, os.environ)
+    environ = run_environment(os.environ)  # the same secrets as `make run`
+    conf = load(environ)
+    env = stack.child_environment(conf, environ)
     stack.prepare_database(env)
     supervisor = Supervisor([stack.action_server(conf, env, log_file=VAR_DIR / "shell-actions.log")])
     try:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -26,7 +25,7 @@ from pathlib import Path
 
 from bot.ops import nginx, stack
 from bot.ops.supervisor import Child, LaunchFailed, Supervisor, stop_on_signals
-from bot.settings import ROOT, VAR_DIR, load, settings
+from bot.settings import ROOT, VAR_DIR, generated_secrets, load, settings
 
 PRODUCTION_ENDPOINTS = "deploy/endpoints.production.yml"
 START_TIMEOUT_SECONDS = 300
@@ -212,6 +211,9 @@ class Topology:
         if self.lb_port is not None:
             # The page comes through nginx: socket.io accepts only CORS_ORIGINS.
             environ.setdefault("CORS_ORIGINS", " ".join(self._page_origins(environ["PUBLIC_HOST"])))
+            # Sanic trusts nginx's X-Forwarded-For hop: failed identity checks are
+            # counted per client, not per load balancer (docs/security.md).
+            environ.setdefault("SANIC_PROXIES_COUNT", "1")
         conf = load(environ)
         env = stack.child_environment(conf, environ)
         n = index + 1
@@ -311,10 +313,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     env = production_env(services, services["TRACKER_DB_NAME"], services["DATABASE_URL"].rsplit("/", 1)[1])
-    # Rasa and the action servers share a random token for this run (the action
-    # servers stay on loopback anyway; production sets ACTION_SERVER_TOKEN).
-    if not env.get("ACTION_SERVER_TOKEN"):
-        env["ACTION_SERVER_TOKEN"] = secrets.token_urlsafe(24)
+    # Every replica and action server shares this run's secrets (production sets them).
+    env.update(generated_secrets(env))
     prepare_contracts_db(env)
 
     topology = Topology(

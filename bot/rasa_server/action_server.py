@@ -1,9 +1,11 @@
 """The action server: rasa-sdk's app, locked down.
 
-- listens on 127.0.0.1 unless ACTION_HOST says otherwise, and then only with
-  ACTION_SERVER_TOKEN set (Rasa sends it as ?token=…);
+- refuses every call without ACTION_SERVER_TOKEN (Rasa sends it as ?token=…),
+  and does not start without it (`make run` generates one) or without
+  ASSISTANT_SECRET_KEY, which signs verification proofs (actions/common.py);
+- listens on 127.0.0.1 unless ACTION_HOST says otherwise;
 - never echoes the request (the tracker, with personal data) on an error;
-- serves Prometheus metrics at /metrics and logs masked JSON.
+- serves Prometheus metrics at /metrics (METRICS_TOKEN) and logs masked JSON.
 """
 
 from __future__ import annotations
@@ -13,26 +15,27 @@ import hmac
 import logging
 import sys
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.ops import logs
+from bot.rasa_server.scrape import scrape_response
 from bot.settings import settings
 
 log = logging.getLogger(__name__)
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-OPEN_PATHS = {"/health", "/metrics"}
+OPEN_PATHS = {"/health", "/metrics"}  # /metrics checks METRICS_TOKEN itself
 
 
-def build_app(token: str | None) -> Sanic:
+def build_app(token: str) -> Sanic:
+    if not token:
+        raise ValueError("the action server needs a token")
     app = create_app("actions", cors_origins=None)
 
     @app.middleware("request")
     async def require_token(request: Request) -> HTTPResponse | None:
-        if not token or request.path in OPEN_PATHS:
+        if request.path in OPEN_PATHS:
             return None
         given = request.args.get("token") or request.headers.get("authorization", "").removeprefix("Bearer ")
         if not hmac.compare_digest(given.encode(), token.encode()):
@@ -48,8 +51,8 @@ def build_app(token: str | None) -> Sanic:
     app.error_handler.add(Exception, on_error)
 
     @app.get("/metrics")
-    async def metrics(_: Request) -> HTTPResponse:
-        return response.raw(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+    async def metrics(request: Request) -> HTTPResponse:
+        return scrape_response(request)
 
     return app
 
@@ -59,13 +62,15 @@ def main(argv: list | None = None) -> int:
     conf = settings()
     parser.add_argument("--port", type=int, default=conf.action_port)
     args = parser.parse_args(argv)
-    host = conf.action_host
     token = conf.action_server_token
-    if host not in LOOPBACK and not token:
-        print("refusing to listen on a public address without ACTION_SERVER_TOKEN", file=sys.stderr)
+    if not token:
+        print("refusing to start without ACTION_SERVER_TOKEN (`make run` generates one)", file=sys.stderr)
+        return 2
+    if not conf.secret_key:
+        print("refusing to start without ASSISTANT_SECRET_KEY (`make run` generates one)", file=sys.stderr)
         return 2
     logs.configure(conf.log_level)
-    build_app(token).run(host, args.port, workers=1, access_log=False, motd=False)
+    build_app(token).run(conf.action_host, args.port, workers=1, access_log=False, motd=False)
     return 0
 
 

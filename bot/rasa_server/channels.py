@@ -1,11 +1,16 @@
-"""The REST and socket.io channels, hardened: inputs checked, replies guaranteed.
+"""The REST and socket.io channels, hardened: inputs checked, senders bound, replies guaranteed.
 
 Registered in credentials.yml in place of Rasa's own `rest` and `socketio`
-(same names, so the URLs are unchanged).
+(same names, so the URLs are unchanged). Conversation ids carry their
+channel (bot/rasa_server/senders.py). A socket.io conversation belongs to
+whoever holds the signed session token the server issued for it: knowing the
+conversation id is not enough to join it or to write into it, and a socket
+only ever writes to the session it requested.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import re
@@ -22,23 +27,28 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.content.messages import render
+from bot.domain import signed
+from bot.domain.keys import Purpose, derive
 from bot.rasa_server import process as rasa_process
+from bot.rasa_server.bodies import BodyTooLarge, read_capped
 from bot.rasa_server.guard import handle_safely
+from bot.rasa_server.senders import client_metadata, conversation_id, request_ip
 from bot.settings import settings
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2_000
 MAX_BODY_BYTES = 16_384
-# Conversation ids are opaque and unguessable (the widget uses random UUIDs).
+# A REST sender id is the client's own, and whoever knows it can continue that
+# conversation over REST: it must be unguessable (8+ characters is a floor).
 SENDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{7,127}$")
-SOCKET_SESSION_ID = re.compile(r"^[A-Za-z0-9-]{32,64}$")
 # Engine.io session ids issued by a named replica start with "<name>." (deploy/nginx/).
 SESSION_ID_SEPARATOR = "."
-SESSION_CLOSED = "Session is disconnected"  # python-engineio's KeyError
 # nginx's $request_id (deploy/nginx/): one per request it received, kept when
 # it sends the request on to another replica because the first one died.
 DELIVERY_ID = re.compile(r"^[0-9a-f]{32}$")
+# A widget keeps its session token this long; then it starts a new conversation.
+SESSION_TOKEN_MAX_AGE_SECONDS = 30 * 24 * 3600
 
 
 class BadRequest(Exception):
@@ -101,10 +111,14 @@ class SafeRestInput(RestInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @bp.route("/webhook", methods=["POST"])
+        @bp.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             try:
-                data = parse_rest_body(request.body or b"")
+                data = parse_rest_body(await read_capped(request, MAX_BODY_BYTES))
+            except BodyTooLarge:
+                return response.json(
+                    {"error": f"Request body too large (at most {MAX_BODY_BYTES} bytes)."}, status=413
+                )
             except BadRequest as bad:
                 return response.json({"error": bad.message}, status=bad.status)
             collector = CollectingOutputChannel()
@@ -114,12 +128,14 @@ class SafeRestInput(RestInput):
             message = UserMessage(
                 data["message"],
                 collector,
-                data["sender"],
+                conversation_id(self.name(), data["sender"]),
                 input_channel=self.name(),
                 message_id=delivery_id(request.headers.get("X-Request-ID")),
+                metadata=client_metadata("ip", request_ip(request)),
             )
             await handle_safely(on_new_message, message)
-            return response.json(collector.messages)
+            # The client knows its conversation by the id it sent, not by the channel-bound one.
+            return response.json([{**m, "recipient_id": data["sender"]} for m in collector.messages])
 
         return rasa_process.prepare(bp)
 
@@ -134,27 +150,6 @@ def tag_session_ids(server: EngineIOServer, replica: str) -> None:
     """
     generate = server.generate_id
     server.generate_id = lambda: f"{replica}{SESSION_ID_SEPARATOR}{generate()}"
-
-
-def answer_closed_sessions(server: EngineIOServer) -> None:
-    """A request for a session that closed while it waited gets a 400, as for an unknown one.
-
-    python-engineio 4.7.1 (pinned, rasa issue 13027) raises KeyError("Session
-    is disconnected") there, which Sanic turns into a 500; it happens when a
-    long-polling client misses its ping under load. Later versions answer 400.
-    Set before the blueprint is registered: that is when the route is made.
-    """
-    handle = server.handle_request
-
-    async def handle_request(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return await handle(*args, **kwargs)
-        except KeyError as error:
-            if error.args != (SESSION_CLOSED,):
-                raise
-            return response.text(SESSION_CLOSED, status=400)
-
-    server.handle_request = handle_request
 
 
 class HeldOutputChannel(OutputChannel):
@@ -192,8 +187,30 @@ class HeldOutputChannel(OutputChannel):
             await self.inner.send_response(recipient_id, message)
 
 
+class SessionTokens:
+    """Signed widget session tokens: the token is the credential, the conversation id is inside."""
+
+    def __init__(self, secret: str) -> None:
+        self.key = derive(secret, Purpose.WIDGET_SESSION)
+
+    def issue(self) -> tuple[str, str]:
+        """A new session: (session id, token)."""
+        session = uuid.uuid4().hex
+        return session, signed.dumps(self.key, session)
+
+    def session_of(self, token: object) -> str | None:
+        session = signed.loads(self.key, token, SESSION_TOKEN_MAX_AGE_SECONDS)
+        return session if isinstance(session, str) else None
+
+
+async def _settled(result: Any) -> None:
+    """python-socketio 5.10+ made enter_room and leave_room coroutines (rasa issue 13027)."""
+    if inspect.isawaitable(result):
+        await result
+
+
 class SafeSocketIOInput(SocketIOInput):
-    """Rasa's socket.io channel with origin checks, id checks and the guard."""
+    """Rasa's socket.io channel with signed sessions, origin and input checks, and the guard."""
 
     @classmethod
     def name(cls) -> str:
@@ -209,43 +226,58 @@ class SafeSocketIOInput(SocketIOInput):
         replica = settings().replica_name
         if replica:
             tag_session_ids(sio.eio, replica)
-        answer_closed_sessions(sio.eio)
+        tokens = SessionTokens(settings().secret_key)
+        namespace = self.namespace
 
-        @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: str, data: dict | None) -> None:
-            requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = (
-                requested
-                if isinstance(requested, str) and SOCKET_SESSION_ID.match(requested)
-                else uuid.uuid4().hex
-            )
-            if self.session_persistence:
-                sio.enter_room(sid, session_id)
-            await sio.emit("session_confirm", session_id, room=sid)
+        @sio.on("session_request", namespace=namespace)
+        async def session_request(sid: str, data: Any) -> None:
+            """Continue the session a valid token names, else start a new one; confirm with its token."""
+            token = data.get("session_id") if isinstance(data, dict) else None
+            session = tokens.session_of(token)
+            if session is None:
+                session, token = tokens.issue()
+            conversation = conversation_id(self.name(), session)
+            async with sio.session(sid, namespace=namespace) as state:
+                previous = state.get("conversation")
+                if previous and previous != conversation:
+                    await _settled(sio.leave_room(sid, previous, namespace=namespace))
+                environ = sio.get_environ(sid, namespace=namespace) or {}
+                request = environ.get("sanic.request")
+                state.update(
+                    conversation=conversation,
+                    token=token,
+                    client=client_metadata("ip", request_ip(request) if request else "unknown"),
+                )
+            await _settled(sio.enter_room(sid, conversation, namespace=namespace))
+            await sio.emit("session_confirm", token, room=sid, namespace=namespace)
 
-        @sio.on(self.user_message_evt, namespace=self.namespace)
+        @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: str, data: Any) -> None:
             output = SocketIOOutput(sio, self.bot_message_evt)
-            session_id = data.get("session_id") if isinstance(data, dict) else None
-            if self.session_persistence:
-                if not isinstance(session_id, str) or not SOCKET_SESSION_ID.match(session_id):
-                    return  # no valid session: the widget always requests one first
-                sender_id = session_id
-            else:
-                sender_id = sid
+            state = await sio.get_session(sid, namespace=namespace)
+            conversation = state.get("conversation")
+            if conversation is None:  # the widget always requests a session first
+                await sio.emit(self.bot_message_evt, {"text": render("session_required")["text"]}, room=sid)
+                return
+            claimed = data.get("session_id") if isinstance(data, dict) else None
+            if claimed is not None and claimed != state["token"]:
+                log.warning("socket.io message for another session refused")
+                await sio.emit(self.bot_message_evt, {"text": render("session_required")["text"]}, room=sid)
+                return
             try:
-                text = clean_text(data.get("message", ""))
+                text = clean_text(data.get("message", "") if isinstance(data, dict) else None)
             except BadRequest as bad:
-                await output.send_text_message(sender_id, bad.message)
+                await output.send_text_message(conversation, bad.message)
                 return
             if not text:
-                await output.send_text_message(sender_id, render("invalid_request")["text"])
+                await output.send_text_message(conversation, render("invalid_request")["text"])
                 return
             held = HeldOutputChannel(output)
+            message = UserMessage(
+                text, held, conversation, input_channel=self.name(), metadata=state["client"]
+            )
             try:
-                await handle_safely(
-                    on_new_message, UserMessage(text, held, sender_id, input_channel=self.name())
-                )
+                await handle_safely(on_new_message, message)
             finally:
                 await held.release()
 

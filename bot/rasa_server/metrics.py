@@ -3,7 +3,8 @@ hand-offs, containment and latency.
 
 Containment is 1 - handed_off / conversations. Counts come from two places: the channel guard (every message and its
 latency) and an event broker that sees every tracker event (intents, actions).
-Exposed at /webhooks/metrics/ by `MetricsInput`.
+Exposed at /webhooks/metrics/ by `MetricsInput`, to a scraper holding
+METRICS_TOKEN (bot/rasa_server/scrape.py).
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import Counter, Histogram
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.utils.endpoints import EndpointConfig
-from sanic import Blueprint, response
+from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.content.intents import INTENT_NAMES
+from bot.rasa_server.scrape import scrape_response
 
 MESSAGES = Counter("assistant_messages_total", "Customer messages handled", ["channel"])
 LATENCY = Histogram(
@@ -114,7 +116,7 @@ class MetricsInput(InputChannel):
         bp = Blueprint("assistant_metrics", __name__)
 
         @bp.route("/", methods=["GET"])
-        async def scrape(_: Request) -> HTTPResponse:
-            return response.raw(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+        async def scrape(request: Request) -> HTTPResponse:
+            return scrape_response(request)
 
         return bp

@@ -6,12 +6,19 @@ so a channel is the one place of ours that runs there first.
 
 from __future__ import annotations
 
-from sanic import Blueprint
+from typing import Any
+
+from sanic import Blueprint, Sanic
 
 from bot.ops import logs, privacy
-from bot.rasa_server import speedups
+from bot.rasa_server import payload_gate, speedups
 from bot.rasa_server.guard import install_failure_watch
 from bot.settings import settings
+
+# No route of ours takes more; Sanic would otherwise buffer up to 100 MB of
+# any request (socket.io polling, unknown paths) before refusing it. Rasa's
+# HTTP API (model uploads) keeps Sanic's limit when it is enabled.
+MAX_REQUEST_BYTES = 1 << 20
 
 
 def use_json_logs() -> None:
@@ -24,11 +31,18 @@ def use_json_logs() -> None:
     privacy.install()  # also masks structlog's events
 
 
+async def _cap_request_size(app: Sanic, _loop: Any) -> None:
+    if not settings().rasa_jwt_secret:
+        app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+
+
 def prepare(bp: Blueprint) -> Blueprint:
-    """JSON logs, the failure watch and the speed-ups (idempotent), and ``bp``'s listeners."""
+    """JSON logs, the failure watch, the payload gate and the speed-ups (idempotent), and ``bp``'s listeners."""
     use_json_logs()
     install_failure_watch()
+    payload_gate.install()
     speedups.install()
+    bp.listener("before_server_start")(_cap_request_size)
     bp.listener("after_server_start")(speedups.freeze_long_lived_objects)
     bp.listener("after_server_stop")(speedups.close_kept_sessions)
     return bp

@@ -1,7 +1,9 @@
 """The SQL tracker store the Rasa server uses (endpoints.yml, deploy/endpoints.production.yml).
 
-Rasa's own `SQLTrackerStore`, with three changes that keep the cost of a turn
-flat (docs/benchmarks.md has the profiles):
+Rasa's own `SQLTrackerStore`, storing no readable personal data
+(bot/rasa_server/tracker_privacy.py: identity slot values encrypted, what the
+customer typed masked), with three changes that keep the cost of a turn flat
+(docs/benchmarks.md has the profiles):
 
 - New events go to the event broker (our metrics) straight from `save`.
   Rasa's `stream_events` would load and replay the whole conversation a
@@ -31,6 +33,7 @@ from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotS
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.rasa_server.tracker_privacy import TrackerPrivacy
 from bot.settings import DEFAULT_TRACKER_COMPACT_EVENTS, load, settings
 
 log = logging.getLogger(__name__)
@@ -66,8 +69,9 @@ def compaction_events(tracker: DialogueStateTracker, limit: int) -> list[Event]:
     `carry_over_slots_to_new_session: true`: a session start, the slots that
     differ from their initial values, and `action_listen`. Our dialogue keeps
     its context in slots (e.g. `lookup_offered`), so the next prediction is
-    the same. Nothing is deleted: `retrieve_full_tracker` still returns the
-    whole history.
+    the same. For the customer this is the same session: a verification
+    carries on (a real expiry, after 60 idle minutes, carries no slot over).
+    Nothing is deleted: `retrieve_full_tracker` still returns the whole history.
     """
     if (
         limit <= 0
@@ -110,6 +114,7 @@ class AssistantSQLTrackerStore(SQLTrackerStore):
         **kwargs: Any,
     ) -> None:
         super().__init__(domain=domain, event_broker=event_broker, **kwargs)
+        self.privacy = TrackerPrivacy(settings().secret_key, domain.intents if domain else ())
         self.compact_after = compact_after_events()
         if self.engine.dialect.name == "sqlite":
             self._reopen_sqlite()
@@ -147,7 +152,8 @@ class AssistantSQLTrackerStore(SQLTrackerStore):
             rows = connection.execute(query, {"sender_id": sender_id}).scalars().all()
         if not rows or self.domain is None:
             return None
-        return DialogueStateTracker.from_dict(sender_id, [json.loads(row) for row in rows], self.domain.slots)
+        events = [self.privacy.reveal(json.loads(row)) for row in rows]
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         new_events = self._store_new_events(tracker)
@@ -172,21 +178,23 @@ class AssistantSQLTrackerStore(SQLTrackerStore):
             stored = connection.execute(self._count_latest, {"sender_id": tracker.sender_id}).scalar_one()
             new_events = list(itertools.islice(tracker.events, stored, None))
             if new_events:
-                connection.execute(self._insert_row, [self._row(tracker.sender_id, e) for e in new_events])
+                connection.execute(self._insert_row, self._rows(tracker.sender_id, new_events))
         return new_events
 
     def _insert(self, sender_id: str, events: list[Event]) -> None:
         with self.engine.begin() as connection:
-            connection.execute(self._insert_row, [self._row(sender_id, e) for e in events])
+            connection.execute(self._insert_row, self._rows(sender_id, events))
 
-    @staticmethod
-    def _row(sender_id: str, event: Event) -> dict[str, Any]:
-        data = event.as_dict()
-        return {
-            "sender_id": sender_id,
-            "type_name": event.type_name,
-            "timestamp": data.get("timestamp"),
-            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            "action_name": data.get("name"),
-            "data": json.dumps(data),
-        }
+    def _rows(self, sender_id: str, events: list[Event]) -> list[dict[str, Any]]:
+        stored = self.privacy.protect([event.as_dict() for event in events])
+        return [
+            {
+                "sender_id": sender_id,
+                "type_name": event.type_name,
+                "timestamp": data.get("timestamp"),
+                "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                "action_name": data.get("name"),
+                "data": json.dumps(data),
+            }
+            for event, data in zip(events, stored)
+        ]

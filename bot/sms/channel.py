@@ -7,10 +7,16 @@ Registered in credentials.yml as ``bot.sms.channel.SmsInput``; Twilio posts to
 Settings come from the environment (a ``${VAR}`` in credentials.yml stops Rasa
 when the variable is unset, and the channel must instead fail closed):
 ``TWILIO_AUTH_TOKEN`` (without it every request is refused), ``SMS_PUBLIC_URL``
-(the exact URL configured in Twilio, when a proxy terminates TLS) and
+(the exact URL configured in Twilio: the URL the signature covers) and
 ``SMS_SENDER_KEY`` (the key that turns phone numbers into sender ids). Keys
 ``auth_token``, ``public_url`` and ``sender_key`` under the credentials entry,
 when given, take precedence.
+
+In order, before any work: a body over ``MAX_BODY_BYTES`` is refused unread
+(a streaming route), the signature is checked against SMS_PUBLIC_URL (without
+it, only a request addressed to a loopback host is accepted, so a forged Host
+header never chooses the signed URL), and a ``MessageSid`` already handled is
+answered with nothing (bot/data/deliveries.py, shared by every replica).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from multidict import MultiDict
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -29,11 +35,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.content.messages import options_text, sms_text
+from bot.data.deliveries import MAX_MESSAGE_ID_CHARS, DeliveryLog, delivery_log
 from bot.domain.identity import mask_phone
 from bot.rasa_server import process as rasa_process
+from bot.rasa_server.bodies import BodyTooLarge, read_capped
 from bot.rasa_server.guard import guarded
+from bot.rasa_server.senders import client_metadata, conversation_id
+from bot.settings import DEFAULT_DELIVERY_MEMORY_SECONDS, settings
 from bot.settings import load as load_settings
-from bot.settings import settings
 from bot.sms.options import Choice, OfferedChoices
 from bot.sms.security import sender_id, sender_key, signature_valid
 from bot.sms.text import (
@@ -41,7 +50,6 @@ from bot.sms.text import (
     Keyword,
     gsm_friendly,
     keyword,
-    neutralise_payload,
     option_number,
     split_message,
     twiml,
@@ -54,6 +62,9 @@ SMS_REPLY_TIMEOUT_SECONDS = 12.0
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 # Twilio sends a few dozen fields; far more is not Twilio.
 MAX_FORM_FIELDS = 200
+# A Twilio webhook body is a few kilobytes (1,600 characters of text at most).
+MAX_BODY_BYTES = 64 * 1024
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -83,8 +94,9 @@ class DatabaseOptOuts:
 @dataclass(frozen=True)
 class SmsSettings:
     auth_token: str
-    public_url: str  # "" means: the URL the request arrived at
+    public_url: str  # "": the URL the request arrived at, if it is addressed to loopback
     sender_key: bytes
+    replay_memory_seconds: float = DEFAULT_DELIVERY_MEMORY_SECONDS
 
     @classmethod
     def load(cls, credentials: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> SmsSettings:
@@ -99,7 +111,14 @@ class SmsSettings:
             token,
             setting("public_url", env.sms_public_url),
             sender_key(setting("sender_key", env.sms_sender_key), token),
+            env.delivery_memory_seconds,
         )
+
+    def signed_url(self, request_url: str) -> str | None:
+        """The URL Twilio signed: SMS_PUBLIC_URL, else the request's own if it is addressed to loopback."""
+        if self.public_url:
+            return self.public_url
+        return request_url if urlsplit(request_url).hostname in LOOPBACK_HOSTS else None
 
 
 @dataclass(frozen=True)
@@ -139,13 +158,20 @@ class SmsWebhook:
         on_new_message: OnNewMessage,
         choices: OfferedChoices,
         opt_outs: OptOutStore,
+        deliveries: DeliveryLog,
     ) -> None:
         self.settings = settings
         self.on_new_message = on_new_message
         self.choices = choices
         self.opt_outs = opt_outs
-        if not settings.auth_token:  # said once, at startup, not on every refusal
+        self.deliveries = deliveries
+        # Said once, at startup, not on every refusal.
+        if not settings.auth_token:
             log.warning("TWILIO_AUTH_TOKEN is not set: the SMS channel refuses every request")
+        elif not settings.public_url:
+            log.warning(
+                "SMS_PUBLIC_URL is not set: the SMS channel accepts only requests addressed to loopback"
+            )
 
     async def handle(self, url: str, content_type: str, signature: str | None, body: bytes) -> WebhookReply:
         if not self.settings.auth_token:
@@ -154,18 +180,29 @@ class SmsWebhook:
             return _refuse(403, "missing X-Twilio-Signature header")
         if content_type.split(";")[0].strip().lower() != FORM_CONTENT_TYPE:
             return _refuse(415, f"expected {FORM_CONTENT_TYPE}")
+        if len(body) > MAX_BODY_BYTES:
+            return _refuse(413, f"body over {MAX_BODY_BYTES} bytes")
         try:
             fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
         except (UnicodeDecodeError, ValueError):
             return _refuse(400, "body is not UTF-8 form data of a reasonable size")
-        url = self.settings.public_url or url
-        if not signature_valid(self.settings.auth_token, url, fields, signature):
+        signed_url = self.settings.signed_url(url)
+        if signed_url is None:
+            return _refuse(403, "SMS_PUBLIC_URL is not set, and the request is not addressed to loopback")
+        if not signature_valid(self.settings.auth_token, signed_url, fields, signature):
             return _refuse(403, "invalid X-Twilio-Signature")
         form = MultiDict(fields)
         phone = form.get("From", "").strip()
-        if not phone:
-            return _refuse(400, "missing From")
+        message_sid = form.get("MessageSid", "").strip()
+        if not phone or not message_sid or len(message_sid) > MAX_MESSAGE_ID_CHARS:
+            return _refuse(400, "missing From, or missing or overlong MessageSid")
         try:
+            first = await asyncio.to_thread(
+                self.deliveries.first_time, "sms", message_sid, self.settings.replay_memory_seconds
+            )
+            if not first:
+                log.info("SMS replay of an already handled message answered with nothing")
+                return WebhookReply(200, twiml([]))
             bodies = await self._reply(sender_id(phone, self.settings.sender_key), form.get("Body", ""))
         except Exception:
             log.exception("SMS from %s failed; sent the error text", mask_phone(phone))
@@ -192,11 +229,21 @@ class SmsWebhook:
             return _text("too_long", max_chars=str(MAX_INBOUND_CHARS))
         number = option_number(text)
         choice = self.choices.pick(sender, number) if number is not None else None
-        message = choice.payload if choice else neutralise_payload(text)
+        # A typed "/payload" goes on as typed: the Rasa server reads it as plain
+        # text unless it is one of the buttons just offered (bot/rasa_server/payload_gate.py).
+        message = choice.payload if choice else text.strip()
         if not message:  # empty, or a picture with no text
             return _text("no_text")
         collector = SmsOutput()
-        await self.on_new_message(UserMessage(message, collector, sender, input_channel="sms"))
+        await self.on_new_message(
+            UserMessage(
+                message,
+                collector,
+                conversation_id("sms", sender),
+                input_channel="sms",
+                metadata=client_metadata("phone", sender),
+            )
+        )
         return self._bodies(sender, collector.messages)
 
     def _bodies(self, sender: str, messages: Sequence[dict[str, Any]]) -> list[str]:
@@ -222,9 +269,15 @@ class SmsInput(InputChannel):
         rasa_process.use_json_logs()  # before the settings can warn about a missing token
         return cls(SmsSettings.load(credentials or {}))
 
-    def __init__(self, settings: SmsSettings, opt_outs: OptOutStore | None = None) -> None:
+    def __init__(
+        self,
+        settings: SmsSettings,
+        opt_outs: OptOutStore | None = None,
+        deliveries: DeliveryLog | None = None,
+    ) -> None:
         self.settings = settings
         self.opt_outs = opt_outs or DatabaseOptOuts()
+        self.deliveries = deliveries or delivery_log()
         self.choices = OfferedChoices()
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
@@ -232,7 +285,11 @@ class SmsInput(InputChannel):
         # with the phone numbers when the bot fails or stays silent) is in
         # `guarded`; its failure watch is installed by rasa_process.prepare.
         webhook = SmsWebhook(
-            self.settings, guarded(on_new_message, SMS_REPLY_TIMEOUT_SECONDS), self.choices, self.opt_outs
+            self.settings,
+            guarded(on_new_message, SMS_REPLY_TIMEOUT_SECONDS),
+            self.choices,
+            self.opt_outs,
+            self.deliveries,
         )
         sms_webhook = Blueprint("sms_webhook", __name__)
 
@@ -240,13 +297,18 @@ class SmsInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @sms_webhook.route("/webhook", methods=["POST"])
+        @sms_webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = await read_capped(request, MAX_BODY_BYTES)
+            except BodyTooLarge:
+                reply = _refuse(413, f"body over {MAX_BODY_BYTES} bytes")
+                return response.text(reply.body, status=reply.status, content_type=reply.content_type)
             reply = await webhook.handle(
                 request.url,
                 request.headers.get("content-type", ""),
                 request.headers.get("x-twilio-signature"),
-                request.body,
+                body,
             )
             return response.text(reply.body, status=reply.status, content_type=reply.content_type)
 

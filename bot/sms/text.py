@@ -60,14 +60,6 @@ def option_number(body: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def neutralise_payload(body: str) -> str:
-    """Drop leading slashes: a typed "/intent{...}" must not bypass the NLU.
-
-    Only numbered choices (the bot's own buttons) send payloads to Rasa.
-    """
-    return body.lstrip().lstrip("/").strip()
-
-
 def gsm_friendly(text: str) -> str:
     return text.translate(_GSM_FRIENDLY)
 

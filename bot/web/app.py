@@ -84,8 +84,8 @@ def load_assets() -> dict[str, Asset]:
     return assets
 
 
-def content_security_policy(rasa_url: str, frame_ancestors: str) -> str:
-    """Scripts and styles only from here; sockets only to Rasa."""
+def content_security_policy(rasa_url: str) -> str:
+    """Scripts and styles only from here; sockets only to Rasa; framed only by this site."""
     parts = urlsplit(rasa_url)
     origin = f"{parts.scheme}://{parts.netloc}"
     socket_origin = ("wss" if parts.scheme == "https" else "ws") + f"://{parts.netloc}"
@@ -94,7 +94,7 @@ def content_security_policy(rasa_url: str, frame_ancestors: str) -> str:
             "default-src 'self'",
             "img-src 'self' data:",
             f"connect-src 'self' {origin} {socket_origin}",
-            f"frame-ancestors {frame_ancestors}",
+            "frame-ancestors 'self'",
             "base-uri 'none'",
             "form-action 'self'",
         ]
@@ -134,6 +134,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    # Older browsers ignore CSP frame-ancestors; no page here may be framed by another site.
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -144,8 +146,9 @@ def create_app(settings: Settings) -> web.Application:
     index_html = render_page("index.html", **attrs)
     faq_html = render_page("faq.html", **attrs, json_ld=script_safe_json(json_ld(entries)))
 
-    def page(body: str, frame_ancestors: str) -> Handler:
-        headers = {"Content-Security-Policy": content_security_policy(settings.rasa_url, frame_ancestors)}
+    def page(body: str) -> Handler:
+        # Both pages carry the chat widget: no other site may frame them (clickjacking).
+        headers = {"Content-Security-Policy": content_security_policy(settings.rasa_url)}
 
         async def handler(_: web.Request) -> web.Response:
             return web.Response(text=body, content_type="text/html", headers=headers)
@@ -172,9 +175,9 @@ def create_app(settings: Settings) -> web.Application:
 
     app = web.Application(middlewares=[error_middleware])
     app.on_response_prepare.append(_security_headers)  # type: ignore[arg-type]  # aiohttp's Signal typing
-    app.router.add_get("/", page(index_html, "'self'"))
-    # The FAQ page is meant to be shown in an iframe on the Help Center.
-    app.router.add_get("/faq", page(faq_html, "*"))
+    app.router.add_get("/", page(index_html))
+    # The Help Center embeds the FAQ with /faq-embed.js (docs/channels.md), not by framing /faq.
+    app.router.add_get("/faq", page(faq_html))
     app.router.add_get("/faq.json", faq_json)
     app.router.add_get("/health", health)
     for route, item in assets.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -15,6 +16,11 @@ from actions.gap_claims import ActionSubmitGapClaim
 from actions.identity import ValidateGapClaimForm, ValidateLookupForm
 from bot.content.contacts import contacts
 from bot.data import services
+from bot.data.engine import session_scope
+from bot.data.models import VerifiedConversation
+from bot.domain import proof
+from bot.domain.keys import Purpose, derive
+from tests.conftest import TEST_SECRET_KEY
 
 DOMAIN: dict[str, Any] = {
     "forms": {
@@ -24,6 +30,13 @@ DOMAIN: dict[str, Any] = {
     "slots": {},
 }
 SMITH_JONES = {"last_name": "Smith-Jones", "zip_code": "98101", "vin": "5YJ3E1EAXPF402917"}
+SENDER = "rest:test-conversation"
+
+
+def proven(number: str, sender: str = SENDER, issued_at: float | None = None) -> dict[str, Any]:
+    """The slots of a conversation that verified ``number`` (signed as the verify action signs)."""
+    key = derive(TEST_SECRET_KEY, Purpose.VERIFICATION)
+    return {"verified": True, "verification": proof.issue(key, number, sender, issued_at)}
 
 
 def tracker(
@@ -33,11 +46,12 @@ def tracker(
     entities: list[dict[str, Any]] | None = None,
     active_loop: str | None = None,
     events: list[dict[str, Any]] | None = None,
+    sender: str = SENDER,
 ) -> Tracker:
     base = {"verified": False, "identity_locked": False, "verification_failures": 0}
     base.update(slots or {})
     return Tracker(
-        sender_id="test",
+        sender_id=sender,
         slots=base,
         latest_message={
             "intent": {"name": intent, "confidence": 1.0},
@@ -67,10 +81,12 @@ def texts(dispatcher: CollectingDispatcher) -> str:
     return "\n".join(m.get("text") or "" for m in dispatcher.messages)
 
 
-def form_turn(action: Any, slots: dict[str, Any], just_set: dict[str, Any], form: str) -> tuple:
+def form_turn(
+    action: Any, slots: dict[str, Any], just_set: dict[str, Any], form: str, sender: str = SENDER
+) -> tuple:
     """One form turn: ``just_set`` are the slots extracted from this message."""
     events = [{"event": "slot", "name": k, "value": v} for k, v in just_set.items()]
-    t = tracker({**slots, **just_set}, active_loop=form, events=[{"event": "user"}] + events)
+    t = tracker({**slots, **just_set}, active_loop=form, events=[{"event": "user"}] + events, sender=sender)
     return run(action, t)
 
 
@@ -80,7 +96,9 @@ class TestIdentityValidation:
         dispatcher, events = form_turn(ValidateLookupForm(), {}, SMITH_JONES, "lookup_form")
         slots = slot_events(events)
         assert slots["verified"] is True
-        assert slots["verified_contract"] == "APP-100103"
+        key = derive(TEST_SECRET_KEY, Purpose.VERIFICATION)
+        assert proof.proven_contract(key, slots["verification"], SENDER, 60) == "APP-100103"
+        assert proof.proven_contract(key, slots["verification"], "rest:another", 60) is None
         assert "402917" in slots["verified_summary"] and "5YJ3E1EAXPF402917" not in slots["verified_summary"]
         assert slots["last_name"] is None and slots["zip_code"] is None and slots["vin"] is None
         assert slots["requested_slot"] is None  # lookup form is done
@@ -163,7 +181,7 @@ class TestIdentityValidation:
     def test_verified_customer_is_only_asked_to_confirm_a_gap_claim(self) -> None:
         _, events = form_turn(
             ValidateGapClaimForm(),
-            {"verified": True, "verified_contract": "APP-100103", "gap_eligible": True},
+            {**proven("APP-100103"), "gap_eligible": True},
             {},
             "gap_claim_form",
         )
@@ -188,7 +206,7 @@ class TestIdentityValidation:
 @pytest.mark.usefixtures("demo_db")
 class TestPersonalAnswers:
     def verified(self, number: str) -> dict[str, Any]:
-        return {"verified": True, "verified_contract": number}
+        return proven(number)
 
     def test_unverified_gets_an_offer_to_look_up(self) -> None:
         dispatcher, events = run(ActionAnswerPersonal(), tracker(intent="ask_rental"))
@@ -262,7 +280,8 @@ class TestPersonalAnswers:
         )
         dispatcher, events = run(ActionVerifyIdentity(), t)
         assert "I found your contract" in texts(dispatcher) and "Basic Guard" in texts(dispatcher)
-        assert slot_events(events) == {"pending_question": None}
+        assert "rental reimbursement isn't included" in texts(dispatcher)
+        assert slot_events(events)["pending_question"] is None
 
 
 class TestTransfer:
@@ -285,11 +304,11 @@ class TestTransfer:
 @pytest.mark.usefixtures("demo_db")
 class TestGapClaims:
     def submit(self, slots: dict[str, Any]) -> tuple:
-        return run(ActionSubmitGapClaim(), tracker({"verified": True, **slots}))
+        return run(ActionSubmitGapClaim(), tracker(slots))
 
     def test_opens_a_claim_with_reference_and_review_date(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("ASSISTANT_TODAY", "2026-11-25")  # Wednesday before Thanksgiving
-        dispatcher, events = self.submit({"verified_contract": "APP-100103", "gap_confirmed": True})
+        dispatcher, events = self.submit({**proven("APP-100103"), "gap_confirmed": True})
         text = texts(dispatcher)
         assert "Reference: GAP-" in text and "November 30, 2026" in text
         assert contacts()["gap_phone"] in text
@@ -297,23 +316,23 @@ class TestGapClaims:
         assert services.latest_gap_claim("APP-100103") is not None
 
     def test_asking_twice_returns_the_open_claim(self) -> None:
-        first, _ = self.submit({"verified_contract": "APP-100103", "gap_confirmed": True})
-        second, _ = self.submit({"verified_contract": "APP-100103", "gap_confirmed": True})
+        first, _ = self.submit({**proven("APP-100103"), "gap_confirmed": True})
+        second, _ = self.submit({**proven("APP-100103"), "gap_confirmed": True})
         reference = services.latest_gap_claim("APP-100103").reference
         assert reference in texts(first) and reference in texts(second)
         assert "already have an open GAP claim" in texts(second)
 
     def test_no_gap_addendum(self) -> None:
-        dispatcher, events = self.submit({"verified_contract": "APP-100105"})
+        dispatcher, events = self.submit({**proven("APP-100105")})
         assert "doesn't include a GAP addendum" in texts(dispatcher)
         assert services.latest_gap_claim("APP-100105") is None
 
     def test_cancelled_contract(self) -> None:
-        dispatcher, _ = self.submit({"verified_contract": "APP-100106", "gap_confirmed": True})
+        dispatcher, _ = self.submit({**proven("APP-100106"), "gap_confirmed": True})
         assert "This contract is cancelled" in texts(dispatcher)
 
     def test_declined_confirmation_files_nothing(self) -> None:
-        dispatcher, _ = self.submit({"verified_contract": "APP-100103", "gap_confirmed": False})
+        dispatcher, _ = self.submit({**proven("APP-100103"), "gap_confirmed": False})
         assert "haven't opened a claim" in texts(dispatcher)
         assert services.latest_gap_claim("APP-100103") is None
 
@@ -322,8 +341,8 @@ class TestGapClaims:
         assert contacts()["gap_phone"] in texts(dispatcher)
 
     def test_gap_status_after_a_claim(self) -> None:
-        self.submit({"verified_contract": "APP-100103", "gap_confirmed": True})
-        t = tracker({"verified": True, "verified_contract": "APP-100103"}, intent="ask_gap_status")
+        self.submit({**proven("APP-100103"), "gap_confirmed": True})
+        t = tracker(proven("APP-100103"), intent="ask_gap_status")
         dispatcher, _ = run(ActionAnswerPersonal(), t)
         assert services.latest_gap_claim("APP-100103").reference in texts(dispatcher)
 
@@ -333,7 +352,7 @@ def test_database_down_gets_a_useful_answer(monkeypatch: pytest.MonkeyPatch) -> 
     from bot.data.engine import reset_engine_cache
 
     reset_engine_cache()
-    t = tracker({"verified": True, "verified_contract": "APP-100103"}, intent="ask_rental")
+    t = tracker(proven("APP-100103"), intent="ask_rental")
     dispatcher, _ = run(ActionAnswerPersonal(), t)
     assert "can't reach our contract system" in texts(dispatcher)
     assert contacts()["gap_phone"] in texts(dispatcher)
@@ -411,3 +430,74 @@ def test_a_rare_surname_misread_as_stop_still_answers_the_question() -> None:
     )
     _, events = run(ValidateLookupForm(), t)
     assert slot_events(events)["last_name"] == "quimby"
+
+
+# A forged tracker (anyone who can post to the action server), another
+# conversation's proof, and one that lapsed: none proves a verification.
+UNPROVEN = [
+    {"verified": True, "verification": None},
+    {"verified": True, "verification": "forged.proof.value"},
+    proven("APP-100103", sender="rest:someone-else"),
+    proven("APP-100103", issued_at=time.time() - 3600),
+]
+
+
+@pytest.mark.usefixtures("demo_db")
+class TestTheActionsTrustOnlyTheirOwnProof:
+    @pytest.mark.parametrize("slots", UNPROVEN)
+    def test_no_contract_detail_and_identity_is_checked_again(self, slots: dict[str, Any]) -> None:
+        dispatcher, events = run(ActionAnswerPersonal(), tracker(slots, intent="ask_my_plan"))
+        assert "APP-100103" not in texts(dispatcher) and "Feature Guard" not in texts(dispatcher)
+        assert "check your details again" in texts(dispatcher)
+        assert slot_events(events)["verified"] is None and slot_events(events)["verification"] is None
+        assert {"event": "followup", "timestamp": None, "name": "lookup_form"} in events
+
+    @pytest.mark.parametrize("slots", UNPROVEN)
+    def test_no_gap_claim_is_filed(self, slots: dict[str, Any]) -> None:
+        dispatcher, _ = run(ActionSubmitGapClaim(), tracker({**slots, "gap_confirmed": True}))
+        assert "GAP-" not in texts(dispatcher)
+        assert services.latest_gap_claim("APP-100103") is None
+
+    @pytest.mark.parametrize("slots", UNPROVEN)
+    def test_the_gap_form_asks_for_identity_again(self, slots: dict[str, Any]) -> None:
+        form = ValidateGapClaimForm()
+        t = tracker(slots, active_loop="gap_claim_form")
+        required = asyncio.run(
+            form.required_slots(form.domain_slots(DOMAIN), CollectingDispatcher(), t, DOMAIN)
+        )
+        assert required == ["last_name", "zip_code", "vin", "gap_confirmed"]
+
+    def test_a_personal_answer_renews_the_proof(self) -> None:
+        old = proven("APP-100101", issued_at=time.time() - 600)
+        _, events = run(ActionAnswerPersonal(), tracker(old, intent="ask_rental"))
+        renewed = slot_events(events)["verification"]
+        key = derive(TEST_SECRET_KEY, Purpose.VERIFICATION)
+        assert renewed != old["verification"]
+        assert proof.proven_contract(key, renewed, SENDER, max_age=60) == "APP-100101"
+
+    def test_a_verification_is_indexed_for_erasure(self) -> None:
+        form_turn(ValidateLookupForm(), {}, SMITH_JONES, "lookup_form")
+        with session_scope() as session:
+            rows = session.query(VerifiedConversation).all()
+        assert [(r.conversation_id, r.contract_number) for r in rows] == [(SENDER, "APP-100103")]
+
+    def test_failures_in_other_conversations_lock_the_vin(self) -> None:
+        """New sender ids (and clients) per guess, as the brute force did: the VIN's count is shared."""
+        for guess in range(5):
+            _, events = form_turn(
+                ValidateLookupForm(),
+                {},
+                {**SMITH_JONES, "zip_code": f"9000{guess}"},
+                "lookup_form",
+                sender=f"rest:attacker-{guess}",
+            )
+        assert slot_events(events)["identity_locked"] is True
+        dispatcher, events = form_turn(
+            ValidateLookupForm(), {}, SMITH_JONES, "lookup_form", sender="rest:owner"
+        )
+        slots = slot_events(events)
+        assert slots["identity_locked"] is True and "verified" not in slots
+        assert slots["last_name"] is None and slots["zip_code"] is None and slots["vin"] is None
+        assert dispatcher.messages == []  # the verify action says to call
+        after, _ = run(ActionVerifyIdentity(), tracker({"identity_locked": True}, sender="rest:owner"))
+        assert contacts()["gap_phone"] in texts(after)

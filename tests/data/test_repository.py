@@ -5,15 +5,13 @@ from datetime import date
 
 import pytest
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.data import repository, services
 from bot.data.engine import get_engine, session_scope
-from bot.data.migrate import ALEMBIC_INI, upgrade
+from bot.data.migrate import head_revision, upgrade
 from bot.data.models import Base, Contract, GapClaim
 from bot.data.repository import ContractRow
 
@@ -30,11 +28,19 @@ def test_migrations_build_exactly_the_models(db):
 def test_upgrade_is_idempotent_and_uses_wal(db):
     upgrade()
     with get_engine().connect() as conn:
-        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-        assert version == ScriptDirectory.from_config(Config(str(ALEMBIC_INI))).get_current_head()
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head_revision()
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
     tables = set(inspect(get_engine()).get_table_names())
-    assert {"contracts", "gap_claims", "sms_opt_outs", "claim_documents", "claim_notifications"} <= tables
+    assert {
+        "contracts",
+        "gap_claims",
+        "sms_opt_outs",
+        "verification_failures",
+        "seen_deliveries",
+        "verified_conversations",
+        "claim_documents",
+        "claim_notifications",
+    } <= tables
 
 
 @pytest.mark.parametrize(

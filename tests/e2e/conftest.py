@@ -71,6 +71,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         CLAIMS_WORKER_POLL_SECONDS="0.5",
         CLAIMS_UPLOAD_SECRET="e2e-upload-secret",
         SMS_QUIET_HOURS="off",
+        METRICS_TOKEN="e2e-metrics-token",
     )
     urls = {
         "rasa": f"http://127.0.0.1:{ports['RASA_PORT']}",

@@ -22,6 +22,7 @@ import pytest
 
 from bot.ops.model import current_model
 from bot.ops.supervisor import Supervisor
+from bot.rasa_server.senders import conversation_id
 from tests.support.launch import launcher
 from tests.support.ports import ports
 
@@ -69,7 +70,7 @@ def dialogue(tracker_db: str, sender: str) -> tuple[list[str], int]:
     with closing(sqlite3.connect(tracker_db)) as conn:
         rows = conn.execute(
             "SELECT type_name, intent_name, action_name FROM events WHERE sender_id = ? ORDER BY id",
-            (sender,),
+            (conversation_id("rest", sender),),
         ).fetchall()
     steps = [
         f"{kind}:{intent or action}"

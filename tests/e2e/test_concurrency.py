@@ -20,6 +20,7 @@ import time
 import urllib.request
 import uuid
 
+from tests.support.clients import metrics_request
 from tests.support.load import TURNS, Turn, problems, rest_conversation, rest_session, summary
 
 CONVERSATIONS = 200
@@ -34,9 +35,10 @@ async def _load(url: str, senders: list[str]) -> list[list[Turn]]:
         )
 
 
-def degraded_by_reason(rasa_url: str) -> dict[str, float]:
+def degraded_by_reason(stack) -> dict[str, float]:
     """The guard's degraded-reply counters for REST, by reason (Prometheus text)."""
-    with urllib.request.urlopen(f"{rasa_url}/webhooks/metrics/", timeout=10) as resp:
+    scrape = metrics_request(f"{stack.rasa_url}/webhooks/metrics/", stack.env["METRICS_TOKEN"])
+    with urllib.request.urlopen(scrape, timeout=10) as resp:
         text = resp.read().decode()
     pattern = r'^assistant_degraded_replies_total\{channel="rest",reason="(\w+)"\} ([0-9.e+]+)$'
     return {m.group(1): float(m.group(2)) for m in re.finditer(pattern, text, re.M)}
@@ -49,11 +51,11 @@ def test_the_expected_answers_are_distinct() -> None:
 
 def test_200_simultaneous_conversations_of_10_turns(stack) -> None:
     senders = [f"load-{i:03d}-{uuid.uuid4().hex[:12]}" for i in range(CONVERSATIONS)]
-    before = degraded_by_reason(stack.rasa_url)
+    before = degraded_by_reason(stack)
     started = time.perf_counter()
     results = asyncio.run(_load(stack.rest_url, senders))
     elapsed = time.perf_counter() - started
-    after = degraded_by_reason(stack.rasa_url)
+    after = degraded_by_reason(stack)
     degraded = {r: after[r] - before.get(r, 0) for r in after if after[r] > before.get(r, 0)}
 
     run = summary((t for conv in results for t in conv), elapsed)

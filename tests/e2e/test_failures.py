@@ -21,6 +21,7 @@ import pytest
 from bot.content.contacts import contacts
 from bot.ops.health import responds
 from bot.ops.model import current_model
+from bot.settings import generated_secrets
 from tests.support.ports import port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,7 +67,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{tmp / 'contracts.db'}",
         TRACKER_DB=str(tmp / "trackers.db"),
         ACTION_SERVER_URL=f"http://127.0.0.1:{ACTION_PORT}/webhook",
-        ACTION_SERVER_TOKEN="",
+        **generated_secrets({}),
         ACTION_PORT=str(ACTION_PORT),
         MESSAGE_TIMEOUT_SECONDS="4",
     )

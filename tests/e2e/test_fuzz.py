@@ -134,8 +134,9 @@ def test_web_app_wrong_methods(stack, method: str) -> None:
 
 def test_socketio_hostile_events_then_a_normal_conversation(stack) -> None:
     client = socketio.Client(reconnection=False)
-    replies = []
+    replies, tokens = [], []
     client.on("bot_uttered", lambda data: replies.append(data))
+    client.on("session_confirm", lambda token: tokens.append(token))
     client.connect(stack.rasa_url, socketio_path="/socket.io", transports=["polling"])
     try:
         for payload in [
@@ -150,10 +151,10 @@ def test_socketio_hostile_events_then_a_normal_conversation(stack) -> None:
             {"message": "\x00", "session_id": uuid.uuid4().hex, "metadata": "{not json"},
         ]:
             client.emit("user_uttered", payload)
-        client.emit("session_request", {"session_id": "1"})  # guessable: the server issues its own
-        session = uuid.uuid4().hex
-        client.emit("session_request", {"session_id": session})
-        client.emit("user_uttered", {"message": "is my rental covered?", "session_id": session})
+        client.emit("session_request", {"session_id": "1"})  # not a token: the server issues its own
+        client.emit("session_request", {"session_id": uuid.uuid4().hex})
+        client.sleep(2)
+        client.emit("user_uttered", {"message": "is my rental covered?", "session_id": tokens[-1]})
         client.sleep(8)
     finally:
         client.disconnect()

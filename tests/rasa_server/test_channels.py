@@ -14,15 +14,17 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.content.contacts import contacts
 from bot.rasa_server import guard
+from bot.rasa_server.bodies import BodyTooLarge, read_capped
 from bot.rasa_server.channels import (
     BadRequest,
     HeldOutputChannel,
-    answer_closed_sessions,
+    SessionTokens,
     delivery_id,
     parse_rest_body,
     tag_session_ids,
 )
 from bot.rasa_server.guard import RateLimiter, handle_safely
+from bot.rasa_server.senders import conversation_id
 
 
 def test_valid_body() -> None:
@@ -166,31 +168,6 @@ def test_a_named_replica_starts_every_engineio_session_id_with_its_name() -> Non
     assert len(ids) == 50 and all(i.startswith("r2.") and len(i) > 10 for i in ids)
 
 
-def test_a_request_for_a_session_closed_meanwhile_gets_a_400_not_a_500() -> None:
-    class Server:
-        def __init__(self, error: Exception | None) -> None:
-            self.error = error
-
-        async def handle_request(self, request: str) -> str:
-            if self.error:
-                raise self.error
-            return f"answered {request}"
-
-    closed = Server(KeyError("Session is disconnected"))
-    answer_closed_sessions(closed)  # type: ignore[arg-type]
-    reply = asyncio.run(closed.handle_request("poll"))
-    assert (reply.status, reply.body) == (400, b"Session is disconnected")
-
-    working = Server(None)
-    answer_closed_sessions(working)  # type: ignore[arg-type]
-    assert asyncio.run(working.handle_request("poll")) == "answered poll"
-
-    other_bug = Server(KeyError("something else"))
-    answer_closed_sessions(other_bug)  # type: ignore[arg-type]
-    with pytest.raises(KeyError):
-        asyncio.run(other_bug.handle_request("poll"))
-
-
 @pytest.mark.parametrize(
     "header,message_id",
     [
@@ -221,3 +198,58 @@ def test_a_socketio_turn_is_answered_only_once_it_is_stored() -> None:
     assert [m["text"] for m in inner.messages] == ["first", "second", "late"]
     assert inner.messages[0]["buttons"] == [{"title": "Yes", "payload": "/affirm"}]
     assert held.name() == inner.name()  # responses keep their channel variants
+
+
+def test_session_tokens_are_issued_by_the_server_and_name_their_session() -> None:
+    tokens = SessionTokens("a secret")
+    session, token = tokens.issue()
+    assert tokens.session_of(token) == session and session not in ("", token)
+    assert SessionTokens("another secret").session_of(token) is None
+    # Knowing a session id is not enough: it is not a token.
+    for guess in (session, "socketio:" + session, None, 42, token[:-2] + "xx"):
+        assert tokens.session_of(guess) is None
+
+
+def test_conversation_ids_carry_their_channel() -> None:
+    assert conversation_id("rest", "abc-12345") == "rest:abc-12345"
+    assert conversation_id("rest", "socketio:abc") != conversation_id("socketio", "abc")
+
+
+class FakeStream:
+    """Sanic's request stream: chunks, then None; remembers the cap it was given."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = list(chunks)
+        self.request_max_size = float("inf")
+        self.reads = 0
+
+    async def read(self) -> bytes | None:
+        self.reads += 1
+        return self.chunks.pop(0) if self.chunks else None
+
+
+class FakeRequest:
+    def __init__(self, chunks: list[bytes], declared: int | None = None) -> None:
+        self.headers = {} if declared is None else {"content-length": str(declared)}
+        self.stream = FakeStream(chunks)
+        self.body = b""
+
+
+def test_a_body_is_read_up_to_the_cap() -> None:
+    request = FakeRequest([b"a" * 10, b"b" * 10], declared=20)
+    assert asyncio.run(read_capped(request, 64)) == b"a" * 10 + b"b" * 10
+    assert request.stream.request_max_size == 64  # Sanic drains nothing past it either
+
+
+def test_a_declared_length_over_the_cap_is_refused_unread() -> None:
+    request = FakeRequest([b"a" * 10], declared=90 << 20)
+    with pytest.raises(BodyTooLarge):
+        asyncio.run(read_capped(request, 64))
+    assert request.stream.reads == 0
+
+
+def test_an_undeclared_body_is_cut_off_at_the_cap() -> None:
+    request = FakeRequest([b"a" * 40] * 1000)  # chunked: no length
+    with pytest.raises(BodyTooLarge):
+        asyncio.run(read_capped(request, 64))
+    assert request.stream.reads == 2

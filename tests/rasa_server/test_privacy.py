@@ -50,3 +50,15 @@ def test_filter_masks_messages_args_and_tracebacks_as_json() -> None:
     assert all(secret not in text for secret in ["5YJ3E1EAXPF402917", "98101", "jane@example.com"])
     assert lines[0]["level"] == "warning" and "[vin]" in lines[0]["message"]
     assert "ValueError" in lines[1]["exception"]
+
+
+def test_rasa_payload_warnings_lose_the_customers_text() -> None:
+    """Rasa warns about a "/payload" it cannot read by quoting it (finding 4 of issue 10)."""
+    line = (
+        "UserWarning: Failed to parse arguments in line '/Quimbyson 66212 1HGCM82633A004352'. "
+        "Expected the intent to be one of [['affirm']] but found Quimbyson 66212 1HGCM82633A004352."
+        "Continuing with given line as user text."
+    )
+    masked = mask(line)
+    assert "Quimbyson" not in masked and "66212" not in masked and "1HGCM82633A004352" not in masked
+    assert "Failed to parse arguments in line [message]" in masked

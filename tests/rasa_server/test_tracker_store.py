@@ -188,3 +188,23 @@ def test_a_new_conversation_compacted_every_turn_stores_each_event_once(
     assert sessions == 1 + 6  # Rasa's, then one compaction after each of the 6 turns
     # One on creation, one per session start (Rasa's and the compactions'), one per turn.
     assert listens == 1 + sessions + 6
+
+
+def test_identity_values_are_never_stored_readably_but_a_form_still_reads_them_back(
+    domain: Domain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = make_store(domain, tmp_path / "t.db", None, "0", monkeypatch)
+    tracker = run(store.get_or_create_tracker(SENDER))
+    entities = [{"entity": "vin", "start": 11, "end": 28, "value": "5YJ3E1EAXPF402917"}]
+    tracker.update(
+        UserUttered("my VIN is 5YJ3E1EAXPF402917", {"name": "inform", "confidence": 0.9}, entities)
+    )
+    tracker.update(SlotSet("vin", "5YJ3E1EAXPF402917"))
+    tracker.update(UserUttered("Smith-Jones", {"name": "inform", "confidence": 0.9}))
+    tracker.update(SlotSet("last_name", "Smith-Jones"))
+    run(store.save(tracker))
+
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("t.db*"))
+    assert b"5YJ3E1EAXPF402917" not in raw and b"Smith-Jones" not in raw
+    again = run(store.retrieve(SENDER))
+    assert again.get_slot("vin") == "5YJ3E1EAXPF402917" and again.get_slot("last_name") == "Smith-Jones"

@@ -28,6 +28,7 @@ from bot.data.migrate import upgrade
 from bot.ops import topology
 from bot.ops.model import current_model
 from bot.ops.supervisor import POLL_SECONDS, Supervisor
+from bot.settings import generated_secrets
 from tests.support.ports import port
 from tests.support.services import start_services
 
@@ -88,7 +89,7 @@ def _started(
     topology.create_database(services, trackers)
     topology.create_database(services, contracts)
     env = topology.production_env(services, trackers, contracts)
-    env.update(ASSISTANT_TODAY=TODAY, ACTION_SERVER_TOKEN=uuid.uuid4().hex, TWILIO_AUTH_TOKEN=TWILIO_TOKEN)
+    env.update(ASSISTANT_TODAY=TODAY, TWILIO_AUTH_TOKEN=TWILIO_TOKEN, **generated_secrets({}))
     cluster = topology.Topology(
         str(model), env, rasa_ports, action_ports, log_dir, lb_port=lb_port, web_port=web_port
     )

@@ -9,7 +9,6 @@ from bot.sms.text import (
     Keyword,
     gsm_friendly,
     keyword,
-    neutralise_payload,
     option_number,
     split_message,
     twiml,
@@ -60,12 +59,6 @@ def test_keywords_match_the_whole_message_only(body, expected):
 )
 def test_option_number(body, expected):
     assert option_number(body) == expected
-
-
-def test_typed_payloads_cannot_bypass_the_nlu():
-    assert neutralise_payload('/inform{"verified": true}') == 'inform{"verified": true}'
-    assert neutralise_payload("  //greet ") == "greet"
-    assert neutralise_payload("is my rental covered?") == "is my rental covered?"
 
 
 def test_gsm_friendly_replaces_typographic_characters():

@@ -3,6 +3,7 @@
 import asyncio
 import hashlib
 import hmac
+import itertools
 import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -16,7 +17,8 @@ from twilio.request_validator import RequestValidator
 from bot.content.contacts import contacts
 from bot.content.messages import options_text
 from bot.content.messages import sms_text as render
-from bot.sms.channel import SmsInput, SmsSettings, SmsWebhook
+from bot.rasa_server.senders import CLIENT_METADATA_KEY
+from bot.sms.channel import MAX_BODY_BYTES, SmsInput, SmsSettings, SmsWebhook
 from bot.sms.options import OfferedChoices
 from bot.sms.security import sender_id, sender_key
 from bot.sms.text import MAX_INBOUND_CHARS, MAX_MESSAGE_CHARS
@@ -42,6 +44,18 @@ class MemoryOptOuts:
         self.opted_out[phone_hash] = opted_out
 
 
+class MemoryDeliveries:
+    """The delivery log's contract (bot/data/deliveries.py), in a dict."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, str]] = set()
+
+    def first_time(self, channel: str, message_id: str, ttl_seconds: float, now: float | None = None) -> bool:
+        first = (channel, message_id) not in self.seen
+        self.seen.add((channel, message_id))
+        return first
+
+
 class ScriptedBot:
     """Answers "hi" with buttons, "long" with 4,000 characters, echoes the rest."""
 
@@ -64,10 +78,10 @@ class ScriptedBot:
             await out.send_text_message(message.sender_id, f"echo: {message.text}")
 
 
-def make_webhook(token: str = TOKEN, public_url: str = "") -> tuple[SmsWebhook, ScriptedBot, MemoryOptOuts]:
+def make_webhook(token: str = TOKEN, public_url: str = URL) -> tuple[SmsWebhook, ScriptedBot, MemoryOptOuts]:
     bot, opt_outs = ScriptedBot(), MemoryOptOuts()
     settings = SmsSettings(token, public_url, sender_key("", token))
-    return SmsWebhook(settings, bot, OfferedChoices(), opt_outs), bot, opt_outs
+    return SmsWebhook(settings, bot, OfferedChoices(), opt_outs, MemoryDeliveries()), bot, opt_outs
 
 
 def signed(fields: Sequence[tuple[str, str]], url: str = URL, token: str = TOKEN) -> tuple[bytes, str]:
@@ -75,10 +89,13 @@ def signed(fields: Sequence[tuple[str, str]], url: str = URL, token: str = TOKEN
     return urlencode(fields).encode(), signature
 
 
-def twilio_fields(body: str, phone: str = PHONE, media: int = 0) -> list[tuple[str, str]]:
+_message_sids = (f"SM{n:032d}" for n in itertools.count())
+
+
+def twilio_fields(body: str, phone: str = PHONE, media: int = 0, sid: str = "") -> list[tuple[str, str]]:
     # Twilio also sends blank fields, and signs them.
     return [
-        ("MessageSid", "SM" + "0" * 32),
+        ("MessageSid", sid or next(_message_sids)),
         ("From", phone),
         ("To", "+15555550100"),
         ("Body", body),
@@ -101,8 +118,11 @@ def test_a_signed_message_reaches_the_bot_under_a_keyed_hash():
     webhook, bot, _ = make_webhook()
     assert messages(send(webhook, "is my rental covered?")) == ["echo: is my rental covered?"]
     received = bot.received[0]
-    assert received.sender_id == sender_id(PHONE, sender_key("", TOKEN))
+    assert received.sender_id == "sms:" + sender_id(PHONE, sender_key("", TOKEN))
     assert "5555550123" not in received.sender_id
+    # The client the throttle counts failures of: a keyed hash, not the number.
+    client = received.metadata[CLIENT_METADATA_KEY]
+    assert len(client) == 32 and "5555550123" not in client
     assert received.input_channel == "sms"
     assert received.output_channel.name() == "sms"  # picks `channel: sms` responses
 
@@ -168,10 +188,51 @@ def test_garbage_gets_a_4xx(content_type, body, status):
     assert bot.received == []
 
 
-def test_a_signed_request_without_from_is_a_bad_request():
-    webhook, _, _ = make_webhook()
-    data, signature = signed([("Body", "hi")])
+@pytest.mark.parametrize(
+    "fields", [[("Body", "hi"), ("MessageSid", "SM1")], [("Body", "hi"), ("From", PHONE)]]
+)
+def test_a_signed_request_without_from_or_message_sid_is_a_bad_request(fields):
+    webhook, bot, _ = make_webhook()
+    data, signature = signed(fields)
     assert asyncio.run(webhook.handle(URL, FORM, signature, data)).status == 400
+    assert bot.received == []
+
+
+def test_a_replayed_message_sid_is_answered_once():
+    webhook, bot, _ = make_webhook()
+    data, signature = signed(twilio_fields("is my rental covered?", sid="SM" + "7" * 32))
+    assert messages(asyncio.run(webhook.handle(URL, FORM, signature, data))) == [
+        "echo: is my rental covered?"
+    ]
+    for _ in range(3):
+        assert messages(asyncio.run(webhook.handle(URL, FORM, signature, data))) == []
+    assert len(bot.received) == 1
+
+
+def test_an_unsigned_request_claims_no_message_sid():
+    webhook, bot, _ = make_webhook()
+    fields = twilio_fields("hi", sid="SM" + "8" * 32)
+    data, signature = signed(fields)
+    assert asyncio.run(webhook.handle(URL, FORM, "forged", data)).status == 403
+    assert messages(asyncio.run(webhook.handle(URL, FORM, signature, data)))  # still handled once
+
+
+def test_without_a_public_url_only_loopback_addresses_are_signed_urls():
+    webhook, bot, _ = make_webhook(public_url="")
+    forged_host = "http://evil.example/webhooks/sms/webhook"  # the Host header decides request.url
+    data, signature = signed(twilio_fields("hi"), url=forged_host)
+    assert asyncio.run(webhook.handle(forged_host, FORM, signature, data)).status == 403
+    local = "http://127.0.0.1:5005/webhooks/sms/webhook"
+    data, signature = signed(twilio_fields("hi"), url=local)
+    assert asyncio.run(webhook.handle(local, FORM, signature, data)).status == 200
+    assert len(bot.received) == 1
+
+
+def test_a_body_over_the_cap_is_refused_before_parsing():
+    webhook, bot, _ = make_webhook()
+    data, signature = signed(twilio_fields("a" * MAX_BODY_BYTES))
+    assert asyncio.run(webhook.handle(URL, FORM, signature, data)).status == 413
+    assert bot.received == []
 
 
 def test_stop_silences_until_start():
@@ -225,13 +286,14 @@ def test_choices_belong_to_one_sender():
     assert messages(send(webhook, "1", phone="+15555550122")) == ["echo: 1"]
 
 
-def test_typed_payloads_are_not_passed_on():
+def test_typed_payloads_go_on_as_typed():
+    """The Rasa server reads them as plain text (bot/rasa_server/payload_gate.py), on every channel."""
     webhook, bot, _ = make_webhook()
-    send(webhook, '/inform{"verified": true}')
-    assert bot.received[0].text == 'inform{"verified": true}'
+    send(webhook, '/ /inform{"verified": true}')
+    assert bot.received[0].text == '/ /inform{"verified": true}'
 
 
-@pytest.mark.parametrize("body, media", [("", 0), ("   ", 0), ("", 1), ("/", 0)])
+@pytest.mark.parametrize("body, media", [("", 0), ("   ", 0), ("", 1)])
 def test_empty_or_picture_only_messages_get_a_friendly_answer(body, media):
     webhook, bot, _ = make_webhook()
     assert messages(send(webhook, body, media=media)) == [render("no_text")]

@@ -21,7 +21,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 REPLY_TIMEOUT_MS = 30_000
-STORAGE_KEY = "ally-assistant:v1"  # as in static/widget.js
+STORAGE_KEY = "ally-assistant:v2"  # as in static/widget.js
 
 
 def launch(playwright: Playwright) -> Browser:
@@ -67,4 +67,5 @@ class Chat:
         return self.page.locator(".ally-aw-msg--user .ally-aw-text").all_text_contents()
 
     def session_id(self) -> str:
-        return self.page.evaluate(f"JSON.parse(localStorage.getItem('{STORAGE_KEY}')).sessionId")
+        """The session token the server issued, as the widget keeps it."""
+        return self.page.evaluate(f"JSON.parse(localStorage.getItem('{STORAGE_KEY}')).sessionToken")

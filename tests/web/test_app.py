@@ -72,7 +72,9 @@ def test_faq_page_carries_the_structured_data_and_loads_widget_and_embed():
     assert json.loads(block) == json_ld(build_faq())
     assert '<script src="/faq-embed.js" data-target="#faq" defer></script>' in page
     assert f'<script src="/widget.js" data-rasa-url="{RASA_URL}" defer></script>' in page
-    assert "frame-ancestors *" in headers["Content-Security-Policy"]
+    # It carries the widget: no other site may frame it (the Help Center uses /faq-embed.js).
+    assert "frame-ancestors 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
 def test_pages_allow_sockets_to_rasa_only():

@@ -2,8 +2,10 @@
  * Ally Premier Protection chat widget. Embed with one tag:
  *   <script src="https://HOST/widget.js" data-rasa-url="https://RASA" defer></script>
  * It loads its CSS and the socket.io client from the origin it came from and
- * talks to Rasa's socket.io channel (session_persistence on), so the session
- * id kept in localStorage continues the same conversation after a reload.
+ * talks to Rasa's socket.io channel. The server issues a signed session token;
+ * kept in localStorage, it continues the same conversation after a reload.
+ * localStorage keeps the bot's messages and the titles of buttons pressed, but
+ * never what the customer typed (a last name, a ZIP code, a VIN).
  * Every bot or user text is rendered with textContent, never as HTML.
  * Public API: window.AllyAssistant.open(question?) and .close().
  */
@@ -20,7 +22,8 @@
   var assetBase = new URL(".", script.src).href;
   var rasaUrl = (script.getAttribute("data-rasa-url") || new URL(script.src).origin).replace(/\/+$/, "");
 
-  var STORAGE_KEY = "ally-assistant:v1";
+  var STORAGE_KEY = "ally-assistant:v2";
+  var OLD_STORAGE_KEYS = ["ally-assistant:v1"]; // v1 kept typed messages: removed on sight
   var MAX_HISTORY = 60; // messages kept for re-rendering after a reload
   var REPLY_QUIET_MS = 1200; // no new bot message for this long: the reply is complete
   var REPLY_TIMEOUT_MS = 20000;
@@ -42,14 +45,15 @@
 
   function loadStore() {
     try {
+      OLD_STORAGE_KEYS.forEach(function (key) { window.localStorage.removeItem(key); });
       var saved = JSON.parse(window.localStorage.getItem(STORAGE_KEY) || "null");
-      if (saved && typeof saved.sessionId === "string" && Array.isArray(saved.history)) {
-        return saved;
+      if (saved && Array.isArray(saved.history)) {
+        return { sessionToken: typeof saved.sessionToken === "string" ? saved.sessionToken : null, history: saved.history };
       }
     } catch (e) {
       // storage disabled or corrupt: start a fresh conversation
     }
-    return { sessionId: newSessionId(), history: [] };
+    return { sessionToken: null, history: [] };
   }
 
   function saveStore() {
@@ -59,21 +63,6 @@
     } catch (e) {
       // storage disabled or full: the conversation just won't survive a reload
     }
-  }
-
-  // The session id is the Rasa sender id: it must be unguessable.
-  function newSessionId() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    // randomUUID needs a secure context (https or localhost); getRandomValues does not.
-    var bytes = window.crypto.getRandomValues(new Uint8Array(16));
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map.call(bytes, function (b) {
-      return (b + 0x100).toString(16).slice(1);
-    }).join("");
-    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
   }
 
   // --- DOM -----------------------------------------------------------------
@@ -167,7 +156,7 @@
       var text = input.value.trim();
       if (!text) return;
       input.value = "";
-      send_(text, text);
+      send_(text, text, true);
     });
 
     ui = { root: root, launcher: launcher, panel: panel, status: status, log: log, typing: typing, input: input };
@@ -178,6 +167,10 @@
     var mine = message.from === "user";
     var item = el("div", "ally-aw-msg " + (mine ? "ally-aw-msg--user" : "ally-aw-msg--bot"));
     item.appendChild(el("span", "ally-aw-visually-hidden", mine ? "You said:" : "Assistant said:"));
+    if (message.typed) {
+      item.classList.add("ally-aw-msg--unkept");
+      item.appendChild(el("p", "ally-aw-text", "Your message (not kept on this device)"));
+    }
     if (message.text) {
       item.appendChild(AllyDom.textWithPhoneLinks("p", "ally-aw-text", message.text));
     }
@@ -189,7 +182,7 @@
         var button = el("button", "ally-aw-choice", b.title);
         button.type = "button";
         button.addEventListener("click", function () {
-          send_(b.payload, b.title);
+          send_(b.payload, b.title, false);
           ui.input.focus();
         });
         group.appendChild(button);
@@ -200,8 +193,9 @@
     return item;
   }
 
-  function addMessage(message) {
-    store.history.push(message);
+  function addMessage(message, typed) {
+    // What the customer typed is shown, never stored: a reload shows a placeholder.
+    store.history.push(typed ? { from: "user", typed: true } : message);
     saveStore();
     var item = renderMessage(message);
     if (message.from === "user") {
@@ -228,10 +222,12 @@
     ui.log.scrollTop = ui.log.scrollHeight;
     connect();
     if (typeof question === "string" && question.trim()) {
-      send_(question.trim(), question.trim());
+      send_(question.trim(), question.trim(), true);
     } else if (store.history.length === 0 && !greetingRequested) {
       greetingRequested = true;
-      sendHidden("/greet"); // the greeting comes from the bot, buttons and all
+      // The greeting comes from the bot, buttons and all. Plain text: the server
+      // takes a "/intent" only as the payload of a button it just offered.
+      sendHidden("hello");
     }
   }
 
@@ -244,8 +240,8 @@
 
   // --- conversation --------------------------------------------------------
 
-  function send_(message, shownAs) {
-    addMessage({ from: "user", text: shownAs });
+  function send_(message, shownAs, typed) {
+    addMessage({ from: "user", text: shownAs }, typed);
     sendHidden(message);
   }
 
@@ -257,7 +253,7 @@
 
   function flush() {
     while (sessionConfirmed && outbox.length) {
-      socket.emit("user_uttered", { message: outbox.shift(), session_id: store.sessionId });
+      socket.emit("user_uttered", { message: outbox.shift(), session_id: store.sessionToken });
     }
   }
 
@@ -306,12 +302,13 @@
     loadSocketIo(function () {
       socket = window.io(rasaUrl, { transports: ["websocket", "polling"] });
       socket.on("connect", function () {
-        // Every (re)connection joins the conversation's room again.
-        socket.emit("session_request", { session_id: store.sessionId });
+        // Every (re)connection asks for the conversation again, with its token
+        // (none yet: the server starts a conversation and issues one).
+        socket.emit("session_request", store.sessionToken ? { session_id: store.sessionToken } : {});
       });
-      socket.on("session_confirm", function (sessionId) {
-        if (typeof sessionId === "string" && sessionId !== store.sessionId) {
-          store.sessionId = sessionId;
+      socket.on("session_confirm", function (token) {
+        if (typeof token === "string" && token !== store.sessionToken) {
+          store.sessionToken = token;
           saveStore();
         }
         sessionConfirmed = true;

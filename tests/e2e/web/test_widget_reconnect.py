@@ -31,7 +31,7 @@ class StandInServer:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.session_requests: list[str] = []
+        self.session_requests: list[str | None] = []
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
         self._runner: web.AppRunner | None = None
@@ -52,9 +52,11 @@ class StandInServer:
 
         @sio.on("session_request")
         async def session_request(sid: str, data: dict) -> None:
-            self.session_requests.append(data["session_id"])
-            sio.enter_room(sid, data["session_id"])
-            await sio.emit("session_confirm", data["session_id"], room=sid)
+            token = data.get("session_id")  # none at first: a server issues one, as Rasa's does
+            self.session_requests.append(token)
+            token = token or f"stand-in-token-{len(self.session_requests)}"
+            await sio.enter_room(sid, token)
+            await sio.emit("session_confirm", token, room=sid)
 
         @sio.on("user_uttered")
         async def user_uttered(sid: str, data: dict) -> None:
@@ -120,4 +122,4 @@ def test_the_widget_reconnects_and_rejoins_its_session(page: Page, stand_in: Sta
 
     assert chat.ask("second") == ["echo: second"]
     session = chat.session_id()
-    assert stand_in.session_requests == [session, session]
+    assert stand_in.session_requests == [None, session]

@@ -1,7 +1,7 @@
 """Claims center: claim statuses and history, documents, the notification outbox, SMS contacts.
 
 Revision ID: 0003
-Revises: 0001 (another branch adds 0002; the integrator re-chains this one after it)
+Revises: 0002
 Create Date: 2026-12-06
 
 gap_claims gets the new statuses (one non-final claim per contract, still by the
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
