@@ -32,6 +32,7 @@ from bot.domain.keys import Purpose, derive
 from bot.rasa_server import process as rasa_process
 from bot.rasa_server.bodies import BodyTooLarge, read_capped
 from bot.rasa_server.guard import handle_safely
+from bot.rasa_server.idempotency import delivery_message_id
 from bot.rasa_server.senders import client_metadata, conversation_id, request_ip
 from bot.settings import settings
 
@@ -44,9 +45,6 @@ MAX_BODY_BYTES = 16_384
 SENDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{7,127}$")
 # Engine.io session ids issued by a named replica start with "<name>." (deploy/nginx/).
 SESSION_ID_SEPARATOR = "."
-# nginx's $request_id (deploy/nginx/): one per request it received, kept when
-# it sends the request on to another replica because the first one died.
-DELIVERY_ID = re.compile(r"^[0-9a-f]{32}$")
 # A widget keeps its session token this long; then it starts a new conversation.
 SESSION_TOKEN_MAX_AGE_SECONDS = 30 * 24 * 3600
 
@@ -88,15 +86,6 @@ def parse_rest_body(body: bytes) -> dict[str, str]:
     return {"sender": sender, "message": clean_text(data.get("message"))}
 
 
-def delivery_id(header: str | None) -> str | None:
-    """The message id for a REST turn: the load balancer's X-Request-ID when it has one.
-
-    A turn nginx delivered twice (its replica died after storing it) then
-    shows as one message id stored twice, not as two messages.
-    """
-    return header if header and DELIVERY_ID.match(header) else None
-
-
 class SafeRestInput(RestInput):
     """POST /webhooks/rest/webhook, never a 5xx or an empty reply."""
 
@@ -130,7 +119,9 @@ class SafeRestInput(RestInput):
                 collector,
                 conversation_id(self.name(), data["sender"]),
                 input_channel=self.name(),
-                message_id=delivery_id(request.headers.get("X-Request-ID")),
+                # nginx's $request_id (deploy/nginx/), kept when it sends the request on
+                # to another replica because the first died: a turn stored there is answered, not rerun.
+                message_id=delivery_message_id(self.name(), request.headers.get("X-Request-ID")),
                 metadata=client_metadata("ip", request_ip(request)),
             )
             await handle_safely(on_new_message, message)

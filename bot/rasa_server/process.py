@@ -11,7 +11,7 @@ from typing import Any
 from sanic import Blueprint, Sanic
 
 from bot.ops import logs, privacy
-from bot.rasa_server import payload_gate, speedups
+from bot.rasa_server import idempotency, payload_gate, speedups
 from bot.rasa_server.guard import install_failure_watch
 from bot.settings import settings
 
@@ -37,10 +37,12 @@ async def _cap_request_size(app: Sanic, _loop: Any) -> None:
 
 
 def prepare(bp: Blueprint) -> Blueprint:
-    """JSON logs, the failure watch, the payload gate and the speed-ups (idempotent), and ``bp``'s listeners."""
+    """JSON logs, the failure watch, the payload gate, idempotent deliveries and the speed-ups
+    (each installed once), and ``bp``'s listeners."""
     use_json_logs()
     install_failure_watch()
     payload_gate.install()
+    idempotency.install()
     speedups.install()
     bp.listener("before_server_start")(_cap_request_size)
     bp.listener("after_server_start")(speedups.freeze_long_lived_objects)

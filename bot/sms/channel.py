@@ -40,6 +40,7 @@ from bot.domain.identity import mask_phone
 from bot.rasa_server import process as rasa_process
 from bot.rasa_server.bodies import BodyTooLarge, read_capped
 from bot.rasa_server.guard import guarded
+from bot.rasa_server.idempotency import delivery_message_id
 from bot.rasa_server.senders import client_metadata, conversation_id
 from bot.settings import DEFAULT_DELIVERY_MEMORY_SECONDS, settings
 from bot.settings import load as load_settings
@@ -197,19 +198,24 @@ class SmsWebhook:
         if not phone or not message_sid or len(message_sid) > MAX_MESSAGE_ID_CHARS:
             return _refuse(400, "missing From, or missing or overlong MessageSid")
         try:
+            bodies = await self._reply(
+                sender_id(phone, self.settings.sender_key), form.get("Body", ""), message_sid
+            )
+            # Claimed after the turn: a replay (or Twilio retrying a request whose
+            # replica died after storing the turn) runs nothing again
+            # (bot/rasa_server/idempotency.py), and only the first delivery answers.
             first = await asyncio.to_thread(
                 self.deliveries.first_time, "sms", message_sid, self.settings.replay_memory_seconds
             )
             if not first:
-                log.info("SMS replay of an already handled message answered with nothing")
+                log.info("SMS replay of an already answered message answered with nothing")
                 return WebhookReply(200, twiml([]))
-            bodies = await self._reply(sender_id(phone, self.settings.sender_key), form.get("Body", ""))
         except Exception:
             log.exception("SMS from %s failed; sent the error text", mask_phone(phone))
             bodies = _text("error")
         return WebhookReply(200, twiml(bodies))
 
-    async def _reply(self, sender: str, text: str) -> list[str]:
+    async def _reply(self, sender: str, text: str, message_sid: str) -> list[str]:
         word = keyword(text)
         if word is Keyword.OPT_IN:
             await asyncio.to_thread(self.opt_outs.set_opted_out, sender, False)
@@ -222,9 +228,9 @@ class SmsWebhook:
             await asyncio.to_thread(self.opt_outs.set_opted_out, sender, True)
             self.choices.remember(sender, ())
             return _text("opted_out")
-        return await self._converse(sender, text)
+        return await self._converse(sender, text, message_sid)
 
-    async def _converse(self, sender: str, text: str) -> list[str]:
+    async def _converse(self, sender: str, text: str, message_sid: str) -> list[str]:
         if len(text) > MAX_INBOUND_CHARS:
             return _text("too_long", max_chars=str(MAX_INBOUND_CHARS))
         number = option_number(text)
@@ -241,6 +247,7 @@ class SmsWebhook:
                 collector,
                 conversation_id("sms", sender),
                 input_channel="sms",
+                message_id=delivery_message_id("sms", message_sid),
                 metadata=client_metadata("phone", sender),
             )
         )

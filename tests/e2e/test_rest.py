@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 import urllib.request
 import uuid
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -218,3 +220,24 @@ def test_logs_are_json_and_hold_no_personal_data(stack, imported) -> None:
     text = stack.log_file.read_text()
     for secret in ("WBA5R1C02LF123987", "02139", "Haddad", "1N4BL4BVXKC123456", "Van der Berg", "64111"):
         assert secret not in text, secret
+
+
+def test_a_request_delivered_twice_is_answered_twice_and_stored_once(stack) -> None:
+    """nginx sends a request on to another replica (same X-Request-ID) when the first died
+    after storing the turn: the second delivery gets the stored answer, and the turn is kept once."""
+    sender = new_sender()
+    body = json.dumps({"sender": sender, "message": "is my rental covered?"}).encode()
+    headers = {"Content-Type": "application/json", "X-Request-ID": uuid.uuid4().hex}
+    answers = []
+    for _ in range(2):
+        req = urllib.request.Request(stack.rest_url, data=body, headers=headers)
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            answers.append(json.loads(resp.read()))
+    assert text_of(answers[0]) == text_of(answers[1]) and "Basic Guard" in text_of(answers[0])
+    # a new request (its own id) is a new turn
+    say(stack, sender, "is my rental covered?")
+    with closing(sqlite3.connect(stack.env["TRACKER_DB"])) as conn:
+        rows = conn.execute(
+            "SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'user'", (f"rest:{sender}",)
+        ).fetchone()
+    assert rows[0] == 2

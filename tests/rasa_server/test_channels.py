@@ -19,7 +19,6 @@ from bot.rasa_server.channels import (
     BadRequest,
     HeldOutputChannel,
     SessionTokens,
-    delivery_id,
     parse_rest_body,
     tag_session_ids,
 )
@@ -166,21 +165,6 @@ def test_a_named_replica_starts_every_engineio_session_id_with_its_name() -> Non
     tag_session_ids(server, "r2")
     ids = {server.generate_id() for _ in range(50)}
     assert len(ids) == 50 and all(i.startswith("r2.") and len(i) > 10 for i in ids)
-
-
-@pytest.mark.parametrize(
-    "header,message_id",
-    [
-        ("0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef"),  # nginx's $request_id
-        (None, None),
-        ("", None),
-        ("not-an-id", None),
-        ("0123456789ABCDEF0123456789ABCDEF", None),
-        ("0123456789abcdef0123456789abcdef0", None),
-    ],
-)
-def test_a_rest_turn_keeps_the_load_balancers_request_id(header: str | None, message_id: str | None) -> None:
-    assert delivery_id(header) == message_id
 
 
 def test_a_socketio_turn_is_answered_only_once_it_is_stored() -> None:
