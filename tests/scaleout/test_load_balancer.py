@@ -46,6 +46,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.ops import nginx
 from bot.ops.health import responds
+from bot.rasa_server.senders import conversation_id
 from bot.sms.security import sender_id, sender_key
 from tests.scaleout.conftest import TWILIO_TOKEN, Cluster
 from tests.support.browser import Chat, launch
@@ -176,8 +177,17 @@ class Load:
         return self.rest + [s.session_id for s in self.sockets]
 
     @property
+    def rest_conversations(self) -> list[str]:
+        """The REST senders' conversation ids in the tracker store (bound to their channel)."""
+        return [conversation_id("rest", sender) for sender in self.rest]
+
+    @property
+    def conversations(self) -> list[str]:
+        return self.rest_conversations + [conversation_id("socketio", s.session_id) for s in self.sockets]
+
+    @property
     def resent(self) -> dict[str, list[str]]:
-        return {s.session_id: s.resent for s in self.sockets}
+        return {conversation_id("socketio", s.session_id): s.resent for s in self.sockets}
 
     async def _run(self) -> None:
         url = f"{self.lb_url}/webhooks/rest/webhook"
@@ -248,7 +258,8 @@ def test_the_widget_talks_through_nginx_in_a_browser(balanced: Cluster) -> None:
             session = chat.session_id()
         finally:
             chromium.close()
-    stored = [text for text, _ in stored_user_messages(balanced, [session])[session]]
+    conversation = conversation_id("socketio", session)
+    stored = [text for text, _ in stored_user_messages(balanced, [conversation])[conversation]]
     assert stored == ["/greet", "is my rental covered?"]  # the widget greets on opening
     assert any(e["uri"] == "/socket.io/" and e["status"] == "101" for e in access_log(balanced))  # WebSocket
 
@@ -272,13 +283,15 @@ def test_a_rest_turn_is_stored_under_nginxs_request_id(balanced: Cluster) -> Non
     )
     with urllib.request.urlopen(request, timeout=60) as resp:
         assert resp.status == 200
-    [(text, message_id)] = stored_user_messages(balanced, [sender])[sender]
-    assert message_id != "f" * 32
+    conversation = conversation_id("rest", sender)
+    [(text, message_id)] = stored_user_messages(balanced, [conversation])[conversation]
+    request_id = message_id.removeprefix("rest:")  # bot/rasa_server/idempotency.py's delivery id
+    assert request_id != "f" * 32
     for _ in range(50):  # nginx logs a request just after answering it
-        if message_id in {e["id"] for e in access_log(balanced)}:
+        if request_id in {e["id"] for e in access_log(balanced)}:
             break
         time.sleep(0.1)
-    assert message_id in {e["id"] for e in access_log(balanced)}
+    assert request_id in {e["id"] for e in access_log(balanced)}
 
 
 def test_sms_through_nginx_is_signed_for_the_public_url(balanced: Cluster) -> None:
@@ -297,8 +310,8 @@ def test_sms_through_nginx_is_signed_for_the_public_url(balanced: Cluster) -> No
         with urllib.request.urlopen(request, timeout=60) as resp:
             assert resp.status == 200
             assert [m.text for m in ET.fromstring(resp.read()).iter("Message")], body
-    sender = sender_id(phone, sender_key(None, TWILIO_TOKEN))
-    assert [text for text, _ in stored_user_messages(balanced, [sender])[sender]] == bodies
+    conversation = conversation_id("sms", sender_id(phone, sender_key(None, TWILIO_TOKEN)))
+    assert [text for text, _ in stored_user_messages(balanced, [conversation])[conversation]] == bodies
 
 
 # --- load ------------------------------------------------------------------------------------
@@ -312,7 +325,7 @@ def test_200_rest_and_40_socketio_conversations_through_nginx(balanced: Cluster)
     bad = failures(found)
     assert not bad, f"{len(bad)} turns not answered with their own answer:\n" + "\n".join(bad[:10])
     assert not server_errors(balanced, load)
-    lost, redelivered = tracker_problems(balanced, load.senders, load.resent)
+    lost, redelivered = tracker_problems(balanced, load.conversations, load.resent)
     assert not lost, f"{len(lost)} conversations lost, repeated or reordered a turn:\n" + "\n".join(lost[:5])
     assert not redelivered  # nothing failed, so nothing was delivered twice
     # Long-polling sessions worked, so nginx kept each on the replica that issued
@@ -347,12 +360,12 @@ def test_a_replica_killed_mid_load_loses_no_turn(balanced: Cluster) -> None:
     load.run()
     killer.join()
     found = load.report("replica killed mid-load", guard_may_answer=True)
-    lost, redelivered = tracker_problems(balanced, load.senders, load.resent)
+    lost, redelivered = tracker_problems(balanced, load.conversations, load.resent)
     print(
         f"replica killed mid-load: {len(lost)} conversations lost, repeated or reordered a turn; "
         "turns stored twice because they were delivered twice: "
-        f"{sum(n for s, n in redelivered.items() if s in load.rest)} REST (again by nginx), "
-        f"{sum(n for s, n in redelivered.items() if s not in load.rest)} socket.io (again by the client)"
+        f"{sum(n for s, n in redelivered.items() if s in load.rest_conversations)} REST (again by nginx), "
+        f"{sum(n for s, n in redelivered.items() if s not in load.rest_conversations)} socket.io (again by the client)"
     )
     for problem in lost[:5]:
         print(f"  {problem}")
@@ -369,7 +382,7 @@ def test_a_replica_killed_mid_load_loses_no_turn(balanced: Cluster) -> None:
     assert not lost, f"{len(lost)} conversations lost, repeated or reordered a turn:\n" + "\n".join(lost[:5])
     # nginx's second delivery keeps the message id: the turn is answered, not stored again
     # (bot/rasa_server/idempotency.py).
-    assert not {s: n for s, n in redelivered.items() if s in load.rest}
+    assert not {s: n for s, n in redelivered.items() if s in load.rest_conversations}
     assert back_at and victim.restarts == 1, f"{victim.name} is not back: {victim.log_tail()}"
 
 

@@ -20,6 +20,12 @@ import socketio
 
 from bot.content.messages import render
 
+# python-engineio 4.15 (pinned for CVE-2026-48804, docs/security.md) gives its
+# websocket client aiohttp 3.10's ClientWSTimeout; Rasa pins aiohttp 3.9, whose
+# ws_connect takes that close timeout as a plain number of seconds.
+if not hasattr(aiohttp, "ClientWSTimeout"):
+    setattr(aiohttp, "ClientWSTimeout", lambda ws_close=None, **_: ws_close)  # noqa: B010
+
 # (message, text only its answer contains). The transfer question goes last:
 # its answer asks a follow-up question (the sale date).
 # Phrases, not phone numbers: the guard's notices list phone numbers too.
