@@ -17,8 +17,10 @@ from tools.nlu_evaluate import load_examples, predict, score
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA = str(ROOT / ".venv" / "bin" / "rasa")
-INTENT_ACCURACY_TARGET = 0.95
-OFF_TOPIC_TARGET = 0.90
+# No worse than the DIET pipeline this one replaced, measured on the same data
+# (docs/nlu.md): 341 of 358 in-scope messages right, 32 of 34 off-topic caught.
+INTENT_ACCURACY_TARGET = 0.952
+OFF_TOPIC_TARGET = 0.94
 
 
 def model_path() -> str:

@@ -11,8 +11,12 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    from rasa.core.agent import Agent
 
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
@@ -78,11 +82,17 @@ def score(predictions: Sequence[Prediction], threshold: float, ambiguity: float)
     )
 
 
-def predict(model_path: str, examples: Iterable[tuple[str, str]]) -> list[Prediction]:
-    """Parse every example with the model's NLU pipeline."""
+def load_agent(model_path: str) -> Agent:
     from rasa.core.agent import Agent  # heavy import, only when scoring
 
-    agent = Agent.load(model_path)
+    if not Path(model_path).is_file():
+        # Agent.load would fall back to the newest model in the folder and score that one
+        raise FileNotFoundError(model_path)
+    return Agent.load(model_path)
+
+
+def parse(agent: Agent, examples: Iterable[tuple[str, str]]) -> list[Prediction]:
+    """Parse every example with the agent's NLU pipeline."""
 
     async def parse_all() -> list[Prediction]:
         out = []
@@ -97,3 +107,8 @@ def predict(model_path: str, examples: Iterable[tuple[str, str]]) -> list[Predic
         return out
 
     return asyncio.run(parse_all())
+
+
+def predict(model_path: str, examples: Iterable[tuple[str, str]]) -> list[Prediction]:
+    """Parse every example with the model's NLU pipeline."""
+    return parse(load_agent(model_path), examples)
