@@ -30,7 +30,7 @@ from bot.content.intents import PERSONAL_QUESTIONS
 from bot.data import services
 from bot.data.services import ContractView
 from bot.domain.answers import contract_summary
-from bot.domain.identity import MAX_VERIFICATION_FAILURES, check_vin, normalize_zip
+from bot.domain.identity import MAX_VERIFICATION_FAILURES, check_typed_vin, normalize_zip
 from bot.domain.verification import (
     clean_last_name,
     name_candidates,
@@ -92,7 +92,7 @@ class IdentityFormValidation(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         candidate = vin_candidate(str(value or ""))
-        check = check_vin(candidate)
+        check = check_typed_vin(candidate)
         if not check.ok:
             say(dispatcher, f"invalid_vin_{check.problem}", vin_length=str(len(candidate)))
             return {"vin": None}

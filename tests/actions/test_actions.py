@@ -132,7 +132,7 @@ class TestIdentityValidation:
         "vin,expected",
         [
             ("1HGCM8263", "I counted 9"),
-            ("5YJ3E1EAXPF4O2917", "never contains the letters I, O or Q"),
+            ("5YJ3E1EAXPF4Q2917", "never contains the letters I, O or Q"),
             ("5YJ3E1EA1PF402917", "doesn't add up"),
         ],
     )
