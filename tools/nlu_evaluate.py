@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -78,16 +80,38 @@ def score(predictions: Sequence[Prediction], threshold: float, ambiguity: float)
     )
 
 
-def predict(model_path: str, examples: Iterable[tuple[str, str]]) -> list[Prediction]:
-    """Parse every example with the model's NLU pipeline."""
+@cache
+def _agent(model_path: str) -> Any:
     from rasa.core.agent import Agent  # heavy import, only when scoring
 
-    agent = Agent.load(model_path)
+    return Agent.load(model_path)
+
+
+def predict(model_path: str, examples: Iterable[tuple[str, str]], read: bool = False) -> list[Prediction]:
+    """Parse every example with the model's NLU pipeline.
+
+    With ``read``, each message is then read as the first message of a
+    conversation by bot/understanding/reading.py, as the Rasa server does.
+    """
+    from rasa.core.channels.channel import UserMessage
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.understanding.reading import Context
+    from bot.understanding.reading import read as read_in_conversation
+
+    agent = _agent(model_path)
+
+    def model(text: str) -> dict[str, Any]:
+        blank = DialogueStateTracker.from_events("evaluation", [])
+        parsed: dict[str, Any] = agent.processor._parse_message_with_graph(UserMessage(text), blank)
+        return parsed
 
     async def parse_all() -> list[Prediction]:
         out = []
         for text, gold in examples:
             parsed = await agent.parse_message(text)
+            if read:
+                parsed = read_in_conversation(parsed, Context(), model)
             ranking = tuple(
                 (r["name"], float(r["confidence"]))
                 for r in parsed.get("intent_ranking", [])

@@ -45,7 +45,7 @@ TOPIC_WORDS = word_set(
 )
 # Parts of a surname that are function words elsewhere: kept inside a name.
 NAME_PARTICLES = word_set(
-    "de del della der den di da das dos du la le van von ten ter st st. ste ste. saint mac mc bin ibn al el"
+    "de del della der den di da das dos du la las le les los van von ten ter st st. ste ste. saint mac mc bin ibn al el"
 )
 # English closed-class words: pronouns, determiners, prepositions, conjunctions,
 # auxiliaries and question words (a surname is never one of these alone).
@@ -62,7 +62,14 @@ FUNCTION_WORDS = word_set(
     they're there's here's where's how's who's let's also too very just
     """
 )
-NOT_A_SURNAME = FILLER_WORDS | FIELD_WORDS | TOPIC_WORDS | FUNCTION_WORDS
+# Light verbs of a reply that is not the name yet ("hmm let me look", "i need to check").
+REPLY_VERBS = word_set(
+    """
+    let look see check wait hold give get got find found know think guess need want try go
+    come say said tell send sent type typed put make take remember forgot forget mean
+    """
+)
+NOT_A_SURNAME = FILLER_WORDS | FIELD_WORDS | TOPIC_WORDS | FUNCTION_WORDS | REPLY_VERBS
 # "98101 not 98110", "Smith-Jones, not Smith": what follows is the wrong value.
 NEGATIONS = word_set("not isn't isnt wasn't wasnt never")
 

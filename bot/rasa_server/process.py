@@ -9,7 +9,7 @@ from __future__ import annotations
 from sanic import Blueprint
 
 from bot.ops import logs, privacy
-from bot.rasa_server import speedups
+from bot.rasa_server import speedups, understanding
 from bot.rasa_server.guard import install_failure_watch
 from bot.settings import settings
 
@@ -25,10 +25,12 @@ def use_json_logs() -> None:
 
 
 def prepare(bp: Blueprint) -> Blueprint:
-    """JSON logs, the failure watch and the speed-ups (idempotent), and ``bp``'s listeners."""
+    """JSON logs, the failure watch, the speed-ups and the message reading (idempotent), and ``bp``'s listeners."""
     use_json_logs()
     install_failure_watch()
     speedups.install()
+    understanding.install()
+    bp.listener("after_server_start")(understanding.warm_up)
     bp.listener("after_server_start")(speedups.freeze_long_lived_objects)
     bp.listener("after_server_stop")(speedups.close_kept_sessions)
     return bp

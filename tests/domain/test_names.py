@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.names import FILLER_WORDS, FUNCTION_WORDS, surname_from_words
+from bot.domain.names import FILLER_WORDS, FUNCTION_WORDS, REPLY_VERBS, surname_from_words
 from bot.domain.verification import clean_last_name, surname_answer
 
 REAL_SURNAMES = [
@@ -18,7 +18,13 @@ REAL_SURNAMES = [
     "Le",
 ]
 # Every filler and function word, and a few a customer types around a correction.
-NEVER_SURNAMES = sorted(FILLER_WORDS | FUNCTION_WORDS) + ["Oops", "SORRY", "Um", "wait", "meant", "spelled"]
+NEVER_SURNAMES = sorted(FILLER_WORDS | FUNCTION_WORDS | REPLY_VERBS) + [
+    "Oops",
+    "SORRY",
+    "Um",
+    "meant",
+    "spelled",
+]
 
 
 @pytest.mark.parametrize("word", NEVER_SURNAMES)
