@@ -123,7 +123,11 @@ class IdentityFormValidation(FormValidationAction):
         complete = all(tracker.get_slot(s) for s in IDENTITY_SLOTS)
         # After a mismatch only a changed value is checked again: a side question, or a
         # detail sent again unchanged, never counts as another attempt.
-        if not tracker.get_slot("verified") and complete and (_changed(tracker) or not tracker.get_slot(RECHECK)):
+        if (
+            not tracker.get_slot("verified")
+            and complete
+            and (_changed(tracker) or not tracker.get_slot(RECHECK))
+        ):
             verification = await self._verify(dispatcher, tracker)
             tracker.add_slots(verification)
             events += verification

@@ -52,7 +52,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent("bot_challenge", Role.CHIT_CHAT, "utter_bot_challenge"),
     Intent(
         "ask_coverage",
-        Role.GENERAL,
+        Role.PERSONALISABLE,
         "utter_coverage",
         "What does my vehicle service contract cover?",
         "Coverage",

@@ -11,7 +11,8 @@ The intent model sees one message alone; three things need more:
   ``other_language`` (bot/understanding/language.py), never a guess at an English intent.
 - **Several questions.** Each clause (bot/understanding/clauses.py) is classified on its
   own; the clear questions beyond the first become ``follow_ups``, which the
-  Rasa server answers in turn, each as its own turn.
+  Rasa server answers in turn, each as its own turn. A clause never starts a
+  form: "am i still ok" after "i sold my car on oct 30" is about the sale.
 
 Plain functions over Rasa's parse data (dicts) and a ``parse`` callable, so
 they are tested without a model; bot/rasa_server/understanding.py applies them.
@@ -37,7 +38,7 @@ Parse = Callable[[str], dict[str, Any]]
 (OTHER_LANGUAGE,) = named(Role.OTHER_LANGUAGE)
 FALLBACK = "nlu_fallback"
 IDENTITY_ENTITIES = ("last_name", "zip_code", "vin")
-# What a clause may be on its own: a question or a request the assistant answers.
+# What is left of a message once its identity values are taken out may be any question or request.
 QUESTION_ROLES = (
     Role.GENERAL,
     Role.PERSONALISABLE,
@@ -46,6 +47,9 @@ QUESTION_ROLES = (
     Role.FORM_TRIGGER,
     Role.URGENT,
 )
+# A clause answers on its own when the page answers it or it is an emergency; a
+# clause never starts a form (a customer asks for that in a message of its own).
+CLAUSE_ROLES = (Role.GENERAL, Role.PERSONALISABLE, Role.TRANSFER, Role.URGENT)
 # How sure the model must be of a clause (or a message's remainder) to act on it.
 CLEAR = 0.8
 MAX_FOLLOW_UPS = 2
@@ -96,6 +100,20 @@ def _clear_question(text: str, parse: Parse) -> str | None:
     return name if _role(name) in QUESTION_ROLES and confidence >= CLEAR else None
 
 
+def _clause_topic(text: str, parse: Parse) -> str | None:
+    """What a clause asks, when the model is sure: a topic, an emergency, or a sale date given."""
+    if len(text.split()) < 2:
+        return None
+    parsed = parse(text)
+    name, confidence = _intent(parsed)
+    if confidence < CLEAR:
+        return None
+    if _role(name) in CLAUSE_ROLES:
+        return name
+    dated = any(e.get("entity") == "date" for e in parsed.get("entities") or [])
+    return name if name == INFORM and dated else None
+
+
 def _surname_alone(text: str) -> bool:
     """ "De Los Santos", "van der Berg": a surname with particles, not a sentence in Spanish or Dutch."""
     name = clean_last_name(text)
@@ -135,7 +153,7 @@ def _questions(parsed: dict[str, Any], parse: Parse) -> dict[str, Any]:
         return parsed
     found: list[tuple[str, str]] = []
     for part in parts:
-        name = _clear_question(part, parse)
+        name = _clause_topic(part, parse)
         if name is not None and name not in (n for _, n in found):
             found.append((part, name))
     intent, _ = _intent(parsed)

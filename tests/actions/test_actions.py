@@ -131,7 +131,11 @@ class TestIdentityValidation:
             {**RECHECKING, **kept, "zip_code": "98101"},
             entities=[{"entity": "zip_code", "value": "98101"}],
             active_loop="lookup_form",
-            events=[*set_before(kept), {"event": "user"}, {"event": "slot", "name": "zip_code", "value": "98101"}],
+            events=[
+                *set_before(kept),
+                {"event": "user"},
+                {"event": "slot", "name": "zip_code", "value": "98101"},
+            ],
         )
         _, events = run(ValidateLookupForm(), t)
         slots = slot_events(events)
@@ -139,7 +143,10 @@ class TestIdentityValidation:
 
     def test_after_a_mismatch_a_message_that_changes_nothing_is_no_new_attempt(self) -> None:
         kept = {**SMITH_JONES, "zip_code": "98110"}
-        for text, entities in [("hmm let me look", []), ("98110", [{"entity": "zip_code", "value": "98110"}])]:
+        for text, entities in [
+            ("hmm let me look", []),
+            ("98110", [{"entity": "zip_code", "value": "98110"}]),
+        ]:
             t = tracker(
                 {**RECHECKING, **kept},
                 text=text,
