@@ -9,6 +9,9 @@ The intent model sees one message alone; three things need more:
   question of its own ("what's my deductible? Smith-Jones 98101 5YJ3…").
 - **Other languages.** A message in a language the model can't read is
   ``other_language`` (bot/understanding/language.py), never a guess at an English intent.
+- **Emergencies.** When the model is unsure but an emergency is among its
+  guesses and the message names a danger ("smoking", "crash", "stranded"),
+  it is the emergency: 911 and the roadside number cost little if wrong.
 - **Several questions.** Each clause (bot/understanding/clauses.py) is classified on its
   own; the clear questions beyond the first become ``follow_ups``, which the
   Rasa server answers in turn, each as its own turn. A clause never starts a
@@ -47,9 +50,15 @@ QUESTION_ROLES = (
     Role.FORM_TRIGGER,
     Role.URGENT,
 )
-# A clause answers on its own when the page answers it or it is an emergency; a
-# clause never starts a form (a customer asks for that in a message of its own).
-CLAUSE_ROLES = (Role.GENERAL, Role.PERSONALISABLE, Role.TRANSFER, Role.URGENT)
+# A clause may also resume a paused form; one that starts a form is acted on
+# only when it is the message's one clear question.
+CLAUSE_ROLES = (*QUESTION_ROLES, Role.RESUME)
+STARTS_A_FORM = (Role.CONTRACT, Role.FORM_TRIGGER)
+DANGER = re.compile(
+    r"\b(?:smok\w*|fire|flames?|burning|crash\w*|collision|accident|wreck\w*|injur\w*|hurt|bleed\w*|"
+    r"blood|airbags?|stranded|stuck)\b",
+    re.IGNORECASE,
+)
 # How sure the model must be of a clause (or a message's remainder) to act on it.
 CLEAR = 0.8
 MAX_FOLLOW_UPS = 2
@@ -72,6 +81,9 @@ def read(parsed: dict[str, Any], context: Context, parse: Parse) -> dict[str, An
     text = str(parsed.get("text") or "")
     if not text.strip() or text.startswith("/"):
         return parsed  # button payloads carry their own intent
+    emergency = _emergency(parsed)
+    if emergency is not None:
+        return _as(parsed, emergency)
     identity = [e for e in parsed.get("entities") or [] if e.get("entity") in IDENTITY_ENTITIES]
     answer = _identity_answer(parsed, identity, context, parse)
     if answer is not None:
@@ -112,6 +124,15 @@ def _clause_topic(text: str, parse: Parse) -> str | None:
         return name
     dated = any(e.get("entity") == "date" for e in parsed.get("entities") or [])
     return name if name == INFORM and dated else None
+
+
+def _emergency(parsed: dict[str, Any]) -> str | None:
+    """The emergency the model half-saw in a message that names a danger."""
+    name, confidence = _intent(parsed)
+    if confidence >= CLEAR or _role(name) is Role.URGENT or not DANGER.search(str(parsed["text"])):
+        return None
+    guesses = [r.get("name") for r in parsed.get("intent_ranking") or [] if r.get("name") != FALLBACK][:3]
+    return next((g for g in guesses if _role(g) is Role.URGENT), None)
 
 
 def _surname_alone(text: str) -> bool:
@@ -157,12 +178,17 @@ def _questions(parsed: dict[str, Any], parse: Parse) -> dict[str, Any]:
         if name is not None and name not in (n for _, n in found):
             found.append((part, name))
     intent, _ = _intent(parsed)
-    if not found or (len(found) == 1 and intent != FALLBACK):
+    if len(found) == 1:
+        return _as(parsed, found[0][1]) if intent == FALLBACK else parsed
+    # Next to another answer, a clause never starts a form; the message's own intent may.
+    answers = [(part, name) for part, name in found if _role(name) not in STARTS_A_FORM]
+    answers.sort(key=lambda f: _role(f[1]) is not Role.URGENT)  # an emergency is answered first
+    names = [name for _, name in answers]
+    if not names:
         return parsed
-    found.sort(key=lambda f: _role(f[1]) is not Role.URGENT)  # an emergency is answered first
-    names = [name for _, name in found]
-    main = intent if intent in names and _role(names[0]) is not Role.URGENT else names[0]
-    follow_ups = [{"text": part, "intent": name} for part, name in found if name != main][:MAX_FOLLOW_UPS]
+    said = intent or ""
+    main = said if said in {n for _, n in found} and _role(names[0]) is not Role.URGENT else names[0]
+    follow_ups = [{"text": part, "intent": name} for part, name in answers if name != main][:MAX_FOLLOW_UPS]
     if not follow_ups and main == intent:
         return parsed
     return _as(parsed, main, follow_ups=follow_ups)

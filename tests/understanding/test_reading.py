@@ -144,3 +144,25 @@ def test_a_surname_with_particles_is_not_another_language(name: str) -> None:
 def test_button_payloads_are_left_alone() -> None:
     parsed = model("/ask_rental")
     assert read(parsed, Context("identity"), model) == parsed
+
+
+def test_a_named_danger_the_model_half_saw_is_an_emergency() -> None:
+    parsed = model("wait my car just started smoking on the freeway")
+    parsed["intent"] = {"name": "nlu_fallback", "confidence": 0.4}
+    parsed["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "inform", "confidence": 0.3},
+        {"name": "urgent_accident", "confidence": 0.25},
+    ]
+    assert read(parsed, Context("zip_code"), model)["intent"]["name"] == "urgent_accident"
+    parsed["text"] = "what does the plan cover"  # no danger named: left to the fallback
+    assert read(parsed, Context(), model)["intent"]["name"] == "nlu_fallback"
+
+
+def test_a_clause_starts_a_form_only_as_the_one_clear_question() -> None:
+    unclear = model("ok whatever. what plan am i on")
+    unclear["intent"] = {"name": "nlu_fallback", "confidence": 0.4}
+    assert read(unclear, Context(), model)["intent"]["name"] == "ask_my_plan"
+    with_a_topic = model("how do i cancel. what plan am i on")
+    read_as = read(with_a_topic, Context(), model)
+    assert read_as["intent"]["name"] == "ask_cancel" and not read_as.get("follow_ups")
