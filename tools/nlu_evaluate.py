@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -91,13 +92,34 @@ def load_agent(model_path: str) -> Agent:
     return Agent.load(model_path)
 
 
-def parse(agent: Agent, examples: Iterable[tuple[str, str]]) -> list[Prediction]:
-    """Parse every example with the agent's NLU pipeline."""
+@cache
+def _loaded(model_path: str) -> Agent:
+    return load_agent(model_path)
+
+
+def parse(agent: Agent, examples: Iterable[tuple[str, str]], read: bool = False) -> list[Prediction]:
+    """Parse every example with the agent's NLU pipeline.
+
+    With ``read``, each message is then read as the first message of a
+    conversation by bot/understanding/reading.py, as the Rasa server does.
+    """
+    from rasa.core.channels.channel import UserMessage
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.understanding.reading import Context
+    from bot.understanding.reading import read as read_in_conversation
+
+    def model(text: str) -> dict[str, Any]:
+        blank = DialogueStateTracker.from_events("evaluation", [])
+        parsed: dict[str, Any] = agent.processor._parse_message_with_graph(UserMessage(text), blank)
+        return parsed
 
     async def parse_all() -> list[Prediction]:
         out = []
         for text, gold in examples:
             parsed = await agent.parse_message(text)
+            if read:
+                parsed = read_in_conversation(parsed, Context(), model)
             ranking = tuple(
                 (r["name"], float(r["confidence"]))
                 for r in parsed.get("intent_ranking", [])
@@ -109,6 +131,6 @@ def parse(agent: Agent, examples: Iterable[tuple[str, str]]) -> list[Prediction]
     return asyncio.run(parse_all())
 
 
-def predict(model_path: str, examples: Iterable[tuple[str, str]]) -> list[Prediction]:
-    """Parse every example with the model's NLU pipeline."""
-    return parse(load_agent(model_path), examples)
+def predict(model_path: str, examples: Iterable[tuple[str, str]], read: bool = False) -> list[Prediction]:
+    """Parse every example with the model's NLU pipeline (see ``parse``)."""
+    return parse(_loaded(model_path), examples, read)

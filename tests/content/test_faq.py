@@ -7,7 +7,6 @@ from pathlib import Path
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot.content.contacts import contacts
 from bot.content.faq import (
     DOMAIN_FILE,
     NLU_DIR,
@@ -17,6 +16,7 @@ from bot.content.faq import (
     response_text,
 )
 from bot.content.intents import TOPICS
+from bot.content.messages import template_values
 from bot.ops import cli
 
 PLACEHOLDER = re.compile(r"{(\w+)}")
@@ -35,8 +35,8 @@ def test_every_topic_is_a_question_in_order():
     ]
 
 
-def test_answers_are_the_domain_responses_with_contacts_filled():
-    numbers = contacts()
+def test_answers_are_the_domain_responses_with_contacts_and_rule_numbers_filled():
+    numbers = template_values()
     for entry, topic in zip(build_faq(), TOPICS):
         assert topic.response
         raw = _default_variant(topic.response)
