@@ -15,6 +15,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
+    IDENTITY_SLOTS,
     ServiceUnavailable,
     call_service,
     forget_verification,
@@ -26,17 +27,33 @@ from actions.common import (
     verification_proof,
     verified_contract,
 )
-from bot.content.intents import BY_NAME, PERSONAL_QUESTIONS, PERSONALISABLE_QUESTIONS, Role
+from bot.content.intents import BY_NAME, PERSONAL_QUESTIONS, Role
 from bot.data import services
 from bot.domain.answers import long_date, personal_answer
 from bot.domain.clock import today
 from bot.domain.dates import parse_natural_date
 from bot.domain.policy import transfer_deadline
 
+LOOKUP_FORM = "lookup_form"
+
 
 def _role(intent: str | None) -> Role | None:
     known = BY_NAME.get(intent or "")
     return known.role if known else None
+
+
+def gave_identity(tracker: Tracker) -> bool:
+    """The latest message gave a last name, ZIP code or VIN: asking to be looked up."""
+    return any(e.get("entity") in IDENTITY_SLOTS for e in tracker.latest_message.get("entities") or [])
+
+
+def start_lookup(question: str | None) -> list[EventType]:
+    """Start the look-up form now, to answer ``question`` once identity is verified."""
+    return [
+        SlotSet("lookup_offered", False),
+        SlotSet("pending_question", question),
+        FollowupAction(LOOKUP_FORM),
+    ]
 
 
 async def answer_from_contract(
@@ -67,24 +84,25 @@ class ActionAnswerPersonal(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         question = latest_intent(tracker) or ""
+        answered = await answer_from_contract(dispatcher, tracker, question)
+        if answered is not None:
+            return [SlotSet("lookup_offered", False), *answered]
         if tracker.active_loop.get("name"):
             # Mid-form the identity answers are still being collected.
             say(dispatcher, "answer_after_verification")
             return []
-        answered = await answer_from_contract(dispatcher, tracker, question)
-        if answered is not None:
-            return [SlotSet("lookup_offered", False), *answered]
         lapsed: list[EventType] = []
         if tracker.get_slot("verified"):
             # The proof has lapsed (idle too long) or was never ours: check identity again.
             say(dispatcher, "verification_expired")
             lapsed = forget_verification()
             if question in PERSONAL_QUESTIONS:
-                return [*lapsed, FollowupAction("lookup_form")]
+                return [*lapsed, FollowupAction(LOOKUP_FORM)]
         if tracker.get_slot("identity_locked"):
-            if question not in PERSONALISABLE_QUESTIONS:
-                say(dispatcher, "identity_locked")
+            say(dispatcher, "identity_locked")  # every reply after the lock gives the phone number
             return lapsed
+        if gave_identity(tracker):
+            return [*lapsed, *start_lookup(question)]
         say(dispatcher, "offer_lookup")
         return [*lapsed, SlotSet("lookup_offered", True), SlotSet("pending_question", question)]
 
@@ -137,18 +155,18 @@ class ActionAnswerTransfer(Action):
             if sale_date is None:
                 say(dispatcher, "sale_date_unclear")
                 return []
+            deadline = transfer_deadline(sale_date)
             say(
                 dispatcher,
-                "transfer_deadline",
+                "transfer_deadline_passed" if deadline < today() else "transfer_deadline",
                 sale_date_text=long_date(sale_date),
-                deadline_text=long_date(transfer_deadline(sale_date)),
+                deadline_text=long_date(deadline),
             )
             return []
         if _role(latest_intent(tracker)) is Role.TRANSFER:
             say(dispatcher, "ask_sale_date")
             return []
-        if any(tracker.get_slot(s) for s in ("last_name", "zip_code", "vin")):
-            say(dispatcher, "offer_lookup")
-            return [SlotSet("lookup_offered", True)]
+        if gave_identity(tracker):
+            return start_lookup(tracker.get_slot("pending_question"))
         say(dispatcher, "ask_rephrase")
         return []

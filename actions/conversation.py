@@ -1,4 +1,4 @@
-"""Form questions, leaving a form, and the two-stage fallback."""
+"""Form questions, leaving or pausing a form, other languages, and the two-stage fallback."""
 
 from __future__ import annotations
 
@@ -15,6 +15,17 @@ from bot.content.messages import render
 
 MAX_SUGGESTIONS = 3
 MIN_SUGGESTION_CONFIDENCE = 0.1
+OUT_OF_SCOPE = "out_of_scope"
+# The reply for each language bot/understanding/language.py names: close neighbours read
+# the Spanish one; any other language gets the short English one.
+LANGUAGE_REPLIES = {
+    "es": "other_language_es",
+    "gl": "other_language_es",
+    "ca": "other_language_es",
+    "it": "other_language_es",
+    "pt": "other_language_es",
+    "fr": "other_language_fr",
+}
 
 
 def _question(intent: object) -> str | None:
@@ -57,6 +68,10 @@ class AskVin(FormQuestion):
     question = "ask_vin"
 
 
+class AskIdentityCorrection(FormQuestion):
+    question = "ask_identity_correction"
+
+
 class AskGapConfirmed(FormQuestion):
     question = "ask_gap_confirmed"
 
@@ -79,11 +94,49 @@ class ActionStopForm(Action):
             SlotSet("requested_slot", None),
             SlotSet("gap_confirmed", None),
             SlotSet("pending_question", None),
+            SlotSet("paused_form", None),
+            SlotSet("identity_recheck", None),
         ] + clear_identity_slots()
 
 
+class ActionPauseForm(Action):
+    """An emergency (or a message in another language) ends the form for now but
+    keeps what was typed, so "ok, continue" picks it up at the same question."""
+
+    def name(self) -> str:
+        return "action_pause_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return [
+            ActiveLoop(None),
+            SlotSet("requested_slot", None),
+            SlotSet("paused_form", tracker.active_loop.get("name")),
+        ]
+
+
+class ActionAnswerInLanguage(Action):
+    """A message the model can't read: 911, roadside and the phone numbers, in its language."""
+
+    def name(self) -> str:
+        return "action_answer_in_language"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        language = tracker.latest_message.get("language")
+        say(dispatcher, LANGUAGE_REPLIES.get(str(language), "other_language"))
+        return []
+
+
 class ActionDefaultAskAffirmation(Action):
-    """First fallback stage: offer the likeliest topics as buttons."""
+    """First fallback stage: offer the likeliest topics as buttons.
+
+    A message that is most likely off-topic gets the off-topic answer instead
+    (what the assistant does, and how to reach a person): "did you mean…?"
+    never stands alone for it.
+    """
 
     def name(self) -> str:
         return "action_default_ask_affirmation"
@@ -91,7 +144,12 @@ class ActionDefaultAskAffirmation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        ranking = tracker.latest_message.get("intent_ranking") or []
+        ranking = [
+            r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"
+        ]
+        if ranking and ranking[0].get("name") == OUT_OF_SCOPE:
+            dispatcher.utter_message(response=BY_NAME[OUT_OF_SCOPE].response or "")
+            return []
         buttons = [
             {"title": question, "payload": f"/{item['name']}"}
             for item in ranking

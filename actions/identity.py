@@ -1,13 +1,15 @@
 """Identity verification inside the look-up and GAP claim forms.
 
 Verification happens as soon as last name, ZIP and VIN are all valid, whichever
-order (or single message) they arrive in. A mismatch clears all three and gets
-the same neutral answer whichever part was wrong; the third locks the
-conversation and hands off to the phone. Failures are also counted per VIN,
-contract and client in shared storage (bot/data/throttle.py): past those limits
-no check is made at all, whatever the conversation, channel or replica, and the
-customer is told to call. A match issues the signed proof the personal actions
-check (actions/common.py).
+order (or single message) they arrive in. A mismatch gets the same neutral
+answer whichever part was wrong and keeps all three: the customer sends the one
+that needs fixing ("zip is 98101") or all three again, and only a changed value
+is checked again. The third mismatch clears them, locks the conversation and
+hands off to the phone. Failures are also counted per VIN, contract and client
+in shared storage (bot/data/throttle.py): past those limits no check is made at
+all, whatever the conversation, channel or replica, and the customer is told to
+call. A match issues the signed proof the personal actions check
+(actions/common.py).
 """
 
 from __future__ import annotations
@@ -36,7 +38,12 @@ from bot.content.intents import PERSONAL_QUESTIONS
 from bot.data import services
 from bot.data.services import Outcome
 from bot.domain.answers import contract_summary
-from bot.domain.identity import IDENTITY_SLOTS, MAX_VERIFICATION_FAILURES, check_vin, normalize_zip
+from bot.domain.identity import (
+    IDENTITY_SLOTS,
+    MAX_VERIFICATION_FAILURES,
+    check_typed_vin,
+    normalize_zip,
+)
 from bot.domain.verification import (
     clean_last_name,
     name_candidates,
@@ -47,6 +54,9 @@ from bot.domain.verification import (
 from bot.rasa_server.counters import VERIFICATIONS
 
 log = logging.getLogger(__name__)
+# After a mismatch the details are kept and the form asks for the one to fix.
+RECHECK = "identity_recheck"
+CORRECTION = "identity_correction"
 
 
 class IdentityFormValidation(FormValidationAction):
@@ -67,13 +77,18 @@ class IdentityFormValidation(FormValidationAction):
             return []
         if proven_contract_number(tracker):
             return [s for s in domain_slots if s not in IDENTITY_SLOTS]
+        if tracker.get_slot(RECHECK):
+            return [CORRECTION, *domain_slots]  # asked first; the three stay open to a fix
         return domain_slots
 
     async def extract_last_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A bare surname the NLU misread (e.g. as *stop*) still answers the question."""
-        if tracker.get_slot("requested_slot") != "last_name" or tracker.get_slot("last_name"):
+        """A bare surname the NLU misread (e.g. as *stop*) still answers the question,
+        and after a mismatch, one that comes without a ZIP code or VIN is the fix."""
+        requested = tracker.get_slot("requested_slot")
+        asked = requested == "last_name" and not tracker.get_slot("last_name")
+        if not (asked or (requested == CORRECTION and not gave_identity_values(tracker))):
             return {}
         name = surname_answer(tracker.latest_message.get("text") or "", latest_intent(tracker) or "")
         return {"last_name": name} if name else {}
@@ -81,6 +96,8 @@ class IdentityFormValidation(FormValidationAction):
     def validate_last_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if corrects_another_field(tracker, "last_name"):
+            return {"last_name": None}
         name = clean_last_name(str(value or ""))
         if name is None:
             say(dispatcher, "invalid_last_name")
@@ -89,6 +106,8 @@ class IdentityFormValidation(FormValidationAction):
     def validate_zip_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if corrects_another_field(tracker, "zip_code"):
+            return {"zip_code": None}
         zip5 = normalize_zip(zip_candidate(str(value or "")) or "")
         if zip5 is None:
             say(dispatcher, "invalid_zip_code")
@@ -97,8 +116,10 @@ class IdentityFormValidation(FormValidationAction):
     def validate_vin(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if corrects_another_field(tracker, "vin"):
+            return {"vin": None}
         candidate = vin_candidate(str(value or ""))
-        check = check_vin(candidate)
+        check = check_typed_vin(candidate)
         if not check.ok:
             say(dispatcher, f"invalid_vin_{check.problem}", vin_length=str(len(candidate)))
             return {"vin": None}
@@ -110,7 +131,14 @@ class IdentityFormValidation(FormValidationAction):
         events = await super().get_validation_events(dispatcher, tracker, domain)
         tracker.add_slots(events)
         events += self._remember_question(tracker)
-        if not proven_contract_number(tracker) and all(tracker.get_slot(s) for s in IDENTITY_SLOTS):
+        complete = all(tracker.get_slot(s) for s in IDENTITY_SLOTS)
+        # After a mismatch only a changed value is checked again: a side question, or a
+        # detail sent again unchanged, never counts as another attempt.
+        if (
+            not proven_contract_number(tracker)
+            and complete
+            and (_changed(tracker) or not tracker.get_slot(RECHECK))
+        ):
             verification = await self._verify(dispatcher, tracker)
             tracker.add_slots(verification)
             events += verification
@@ -128,6 +156,8 @@ class IdentityFormValidation(FormValidationAction):
         events: list[EventType] = []
         if tracker.get_slot("lookup_offered"):
             events.append(SlotSet("lookup_offered", False))
+        if tracker.get_slot("paused_form"):
+            events.append(SlotSet("paused_form", None))
         intent = latest_intent(tracker)
         if intent in PERSONAL_QUESTIONS:
             events.append(SlotSet("pending_question", intent))
@@ -155,10 +185,13 @@ class IdentityFormValidation(FormValidationAction):
             log.info("identity verification failed (attempt %d)", failures)
             events: list[EventType] = [SlotSet("verification_failures", failures)]
             if failures >= MAX_VERIFICATION_FAILURES:
-                events.append(SlotSet("identity_locked", True))
-            else:
-                say(dispatcher, "identity_mismatch")
-            return events + clear_identity_slots()
+                return (
+                    events
+                    + [SlotSet("identity_locked", True), SlotSet(RECHECK, None)]
+                    + clear_identity_slots()
+                )
+            say(dispatcher, "identity_mismatch")
+            return events + [SlotSet(RECHECK, True)]  # kept: the customer fixes the one that's wrong
         log.info("identity verified for contract %s", contract.contract_number)
         try:
             await call_service(
@@ -172,7 +205,32 @@ class IdentityFormValidation(FormValidationAction):
             SlotSet("verified_summary", contract_summary(contract)),
             SlotSet("gap_eligible", contract.has_gap and contract.status == "active"),
             SlotSet("verification_failures", 0),
+            SlotSet(RECHECK, None),
         ] + clear_identity_slots()
+
+
+def _changed(tracker: Tracker) -> bool:
+    """An identity value differs from what it was when the latest message came in."""
+    latest = max((i for i, e in enumerate(tracker.events) if e.get("event") == "user"), default=0)
+    before: dict[str, Any] = {}
+    for event in tracker.events[:latest]:
+        if event.get("event") == "slot" and event.get("name") in IDENTITY_SLOTS:
+            before[event["name"]] = event.get("value")
+    return any(before.get(slot) != tracker.get_slot(slot) for slot in IDENTITY_SLOTS)
+
+
+def gave_identity_values(tracker: Tracker) -> bool:
+    return any(e.get("entity") in IDENTITY_SLOTS for e in tracker.latest_message.get("entities") or [])
+
+
+def corrects_another_field(tracker: Tracker, slot: str) -> bool:
+    """``slot`` is the one asked for, but the latest message gives another identity
+    field and none for it: a correction ("oops, zip is 98101" while the VIN is
+    asked), whose words must not be read as ``slot``'s value."""
+    if tracker.get_slot("requested_slot") != slot:
+        return False
+    given = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
+    return slot not in given and bool(given & (set(IDENTITY_SLOTS) - {slot}))
 
 
 class ValidateLookupForm(IdentityFormValidation):

@@ -17,8 +17,10 @@ from tools.nlu_evaluate import load_examples, predict, score
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA = str(ROOT / ".venv" / "bin" / "rasa")
-INTENT_ACCURACY_TARGET = 0.95
-OFF_TOPIC_TARGET = 0.90
+# No worse than the DIET pipeline this one replaced, measured on the same data
+# (docs/nlu.md): 341 of 358 in-scope messages right, 32 of 34 off-topic caught.
+INTENT_ACCURACY_TARGET = 0.952
+OFF_TOPIC_TARGET = 0.94
 
 
 def model_path() -> str:
@@ -65,6 +67,12 @@ def heldout_predictions():
     return predict(model_path(), load_examples(ROOT / "tests" / "test_nlu.yml"))
 
 
+@pytest.fixture(scope="module")
+def heldout_read():
+    """The held-out messages as the Rasa server reads them (bot/understanding/reading.py)."""
+    return predict(model_path(), load_examples(ROOT / "tests" / "test_nlu.yml"), read=True)
+
+
 def fallback_setting() -> tuple:
     config = yaml.safe_load((ROOT / "config.yml").read_text())
     fallback = next(c for c in config["pipeline"] if c["name"] == "FallbackClassifier")
@@ -80,6 +88,15 @@ def test_heldout_intent_accuracy(heldout_predictions) -> None:
 def test_heldout_off_topic_goes_to_fallback(heldout_predictions) -> None:
     result = score(heldout_predictions, *fallback_setting())
     assert result.off_topic_caught >= OFF_TOPIC_TARGET, f"{result.off_topic_caught:.1%}"
+
+
+def test_reading_in_conversation_keeps_the_heldout_score(heldout_predictions, heldout_read) -> None:
+    """Reading a message in its conversation (other languages, several questions) never
+    costs an intent the model alone gets right, nor an off-topic message it catches."""
+    alone = score(heldout_predictions, *fallback_setting())
+    read = score(heldout_read, *fallback_setting())
+    assert read.intent_accuracy >= alone.intent_accuracy, read.errors
+    assert read.off_topic_caught >= alone.off_topic_caught, read.errors
 
 
 def _normalised(text: str) -> str:

@@ -18,6 +18,7 @@ from bot.content.intents import (
     ANSWERED_BY_RESPONSE,
     BY_NAME,
     CONTRACT_QUESTIONS,
+    IDENTITY_FORMS,
     INTENTS,
     LOOKUP_CONTRACT,
     PERSONALISABLE_QUESTIONS,
@@ -28,7 +29,7 @@ from bot.content.intents import (
 )
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "rules" / "rules.yml"
-FORMS = ("lookup_form", "gap_claim_form")
+FORMS = IDENTITY_FORMS
 
 
 def _known(name: str) -> str:
@@ -50,9 +51,12 @@ FAQ = {i.name: _response(i) for i in INTENTS if i.role in ANSWERED_BY_RESPONSE}
 PERSONALISABLE = {n: _response(BY_NAME[n]) for n in PERSONALISABLE_QUESTIONS}
 # The transfer question: the page's answer, then the deadline from the sale date.
 TRANSFER = {i.name: _response(i) for i in INTENTS if i.role is Role.TRANSFER}
-# Urgent: the hand-off response at once, ending any form. (CONTRACT_QUESTIONS and
-# LOOKUP_CONTRACT need identity first.)
+# Urgent: the hand-off response at once, pausing any form; a message in another
+# language gets its reply the same way. (CONTRACT_QUESTIONS and LOOKUP_CONTRACT
+# need identity first.)
 URGENT = {i.name: _response(i) for i in INTENTS if i.role is Role.URGENT}
+URGENT.update(dict.fromkeys(named(Role.OTHER_LANGUAGE), "action_answer_in_language"))
+(RESUME,) = named(Role.RESUME)
 # Details typed outside a form; the intents that end a form.
 (INFORM,) = named(Role.FORM_ANSWER)
 (STOP,) = named(Role.STOP)
@@ -120,10 +124,13 @@ def build() -> list[dict[str, Any]]:
     offered = [slots(lookup_offered=True)]
     rules += [
         rule(
-            "accept the offer to look up the contract",
-            [intent(AFFIRM), action("lookup_form"), loop("lookup_form"), slots(lookup_offered=False)],
+            f"accept the offer to look up the contract ({i})",
+            [intent(i), action("lookup_form"), loop("lookup_form"), slots(lookup_offered=False)],
             offered,
-        ),
+        )
+        for i in (AFFIRM, INFORM)  # "yes", or the details themselves ("Sampleton")
+    ]
+    rules += [
         rule(
             "decline the offer to look up the contract",
             [intent(DENY), action("action_decline_lookup"), slots(lookup_offered=False)],
@@ -162,11 +169,17 @@ def build() -> list[dict[str, Any]]:
         rules.append(rule(i, [intent(i), action(a)]))
         rules += [
             rule(
-                f"{i} ends {f}",
-                [intent(i), action(a), action("action_deactivate_loop"), loop(None)],
+                f"{i} pauses {f}",
+                [intent(i), action(a), action("action_pause_form"), loop(None), slots(paused_form=f)],
                 [loop(f)],
             )
             for f in FORMS
+        ]
+    rules.append(rule("nothing to resume", [intent(RESUME), action(_response(BY_NAME[RESUME]))]))
+    for f in FORMS:
+        rules += [
+            rule(f"resume {f}", [intent(RESUME), action(f), loop(f)], [slots(paused_form=f)]),
+            rule(f"carry on with {f}", [intent(RESUME), action(f), loop(f)], [loop(f)]),
         ]
     for f in FORMS:
         during = [loop(f)]

@@ -10,9 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from rasa.core.agent import Agent
 
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
@@ -78,16 +83,43 @@ def score(predictions: Sequence[Prediction], threshold: float, ambiguity: float)
     )
 
 
-def predict(model_path: str, examples: Iterable[tuple[str, str]]) -> list[Prediction]:
-    """Parse every example with the model's NLU pipeline."""
+def load_agent(model_path: str) -> Agent:
     from rasa.core.agent import Agent  # heavy import, only when scoring
 
-    agent = Agent.load(model_path)
+    if not Path(model_path).is_file():
+        # Agent.load would fall back to the newest model in the folder and score that one
+        raise FileNotFoundError(model_path)
+    return Agent.load(model_path)
+
+
+@cache
+def _loaded(model_path: str) -> Agent:
+    return load_agent(model_path)
+
+
+def parse(agent: Agent, examples: Iterable[tuple[str, str]], read: bool = False) -> list[Prediction]:
+    """Parse every example with the agent's NLU pipeline.
+
+    With ``read``, each message is then read as the first message of a
+    conversation by bot/understanding/reading.py, as the Rasa server does.
+    """
+    from rasa.core.channels.channel import UserMessage
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.understanding.reading import Context
+    from bot.understanding.reading import read as read_in_conversation
+
+    def model(text: str) -> dict[str, Any]:
+        blank = DialogueStateTracker.from_events("evaluation", [])
+        parsed: dict[str, Any] = agent.processor._parse_message_with_graph(UserMessage(text), blank)
+        return parsed
 
     async def parse_all() -> list[Prediction]:
         out = []
         for text, gold in examples:
             parsed = await agent.parse_message(text)
+            if read:
+                parsed = read_in_conversation(parsed, Context(), model)
             ranking = tuple(
                 (r["name"], float(r["confidence"]))
                 for r in parsed.get("intent_ranking", [])
@@ -97,3 +129,8 @@ def predict(model_path: str, examples: Iterable[tuple[str, str]]) -> list[Predic
         return out
 
     return asyncio.run(parse_all())
+
+
+def predict(model_path: str, examples: Iterable[tuple[str, str]], read: bool = False) -> list[Prediction]:
+    """Parse every example with the model's NLU pipeline (see ``parse``)."""
+    return parse(_loaded(model_path), examples, read)

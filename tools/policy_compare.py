@@ -19,7 +19,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ import yaml
 
 from bench.turncost import faq_turn_costs, load_agent, product_environment
 from bot.settings import ROOT
+from tools.rasa_train import train
 
 CONFIGS = sorted((ROOT / "docs" / "policy_configs").glob("*.yml"))
 OUT = ROOT / "results" / "policy_compare"
@@ -61,31 +61,6 @@ def full_config(policies: Path, target: Path) -> Path:
     config["policies"] = yaml.safe_load(policies.read_text())["policies"]
     target.write_text(yaml.safe_dump(config, sort_keys=False))
     return target
-
-
-def train(config: Path, name: str) -> tuple[Path, float]:
-    started = time.monotonic()
-    subprocess.run(
-        [
-            str(ROOT / ".venv/bin/rasa"),
-            "train",
-            "--config",
-            str(config),
-            "--domain",
-            "domain.yml",
-            "--data",
-            "data",
-            "--out",
-            str(OUT),
-            "--fixed-model-name",
-            name,
-        ],
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return OUT / f"{name}.tar.gz", time.monotonic() - started
 
 
 def conversation_tests(model: Path, name: str) -> str:
@@ -148,7 +123,8 @@ def main() -> int:
     rows, baseline = [], None
     with product_environment(ACTION_PORT), tempfile.TemporaryDirectory() as tmp:
         for policies in CONFIGS:
-            model, seconds = train(full_config(policies, Path(tmp) / policies.name), policies.stem)
+            model = OUT / f"{policies.stem}.tar.gz"
+            seconds = train(full_config(policies, Path(tmp) / policies.name), model).wall_seconds
             tests = conversation_tests(model, policies.stem)
             result = asyncio.run(evaluate(model, policies.stem))
             actions = [a for conversation in result["decided"] for a, _ in conversation]

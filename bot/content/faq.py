@@ -1,14 +1,18 @@
 """The Help Center FAQ, generated from the sources the assistant answers from.
 
 Questions come from ``bot.content.intents`` (``TOPICS``), answers from the responses in domain.yml
-(with the contact numbers filled in) and search keywords from the intents'
+(with the contact numbers filled in) and the search index from the intents'
 training examples in data/nlu, so the FAQ can never disagree with the bot and
-no text exists twice. Used by the web app (/faq, /faq.json, the embed) and by
+no text exists twice. The index is every word of the entry and of all the
+ways customers ask it ("totalled", "money back", "flat tire" are in the
+training data); the embed matches word forms and typos against it
+(bot/web/static/faq-search.js). Used by the web app (/faq, /faq.json, the embed) and by
 ``python -m bot faq export``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,8 +26,9 @@ from bot.settings import ROOT
 
 DOMAIN_FILE = ROOT / "domain.yml"
 NLU_DIR = ROOT / "data" / "nlu"
-# Enough phrasings to make search forgiving, few enough to read in the page.
-KEYWORDS_PER_TOPIC = 4
+# A word as the search sees it: lower case, apostrophes dropped ("don't" is "dont"),
+# split at anything else that is not a letter or digit; faq-search.js splits the query alike.
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,7 @@ class FaqEntry:
     category: str
     question: str
     answer: str
-    keywords: tuple[str, ...]
+    search_terms: tuple[str, ...]  # every word of the entry and of its training examples, sorted
 
 
 def load_responses(domain_file: Path = DOMAIN_FILE) -> dict[str, list[dict[str, Any]]]:
@@ -69,10 +74,12 @@ def training_examples(nlu_dir: Path = NLU_DIR) -> dict[str, list[str]]:
     return examples
 
 
-def _keywords(question: str, examples: Sequence[str]) -> tuple[str, ...]:
-    question = question.casefold().rstrip("?.")
-    distinct = [e for e in examples if e.casefold().rstrip("?.") != question]
-    return tuple(distinct[:KEYWORDS_PER_TOPIC])
+def search_terms(texts: Sequence[str]) -> tuple[str, ...]:
+    """The distinct words of ``texts``, sorted (the embed stems them and forgives typos)."""
+    words: set[str] = set()
+    for text in texts:
+        words.update(_WORD.findall(text.casefold().replace("'", "").replace("\u2019", "")))
+    return tuple(sorted(words))
 
 
 def build_faq(
@@ -95,18 +102,26 @@ def _entry(
 ) -> FaqEntry:
     if not (topic.question and topic.category and topic.response):
         raise ValueError(f"FAQ topic {topic.name} needs a question, a category and a response")
+    answer = response_text(responses, topic.response, values)
     return FaqEntry(
         id=topic.name,
         category=topic.category,
         question=topic.question,
-        answer=response_text(responses, topic.response, values),
-        keywords=_keywords(topic.question, examples.get(topic.name, [])),
+        answer=answer,
+        search_terms=search_terms([topic.category, topic.question, answer, *examples.get(topic.name, [])]),
     )
 
 
 def faq_document(entries: Sequence[FaqEntry]) -> dict[str, Any]:
-    """The /faq.json body (and the ``faq export`` file)."""
-    return {"entries": [{**asdict(e), "keywords": list(e.keywords)} for e in entries]}
+    """The /faq.json body (and the ``faq export`` file).
+
+    ``structured_data`` is the page's schema.org FAQPage, for the embed to put
+    on the Help Center's page: search engines read it there too.
+    """
+    return {
+        "entries": [{**asdict(e), "search_terms": list(e.search_terms)} for e in entries],
+        "structured_data": json_ld(entries),
+    }
 
 
 def json_ld(entries: Sequence[FaqEntry]) -> dict[str, Any]:

@@ -23,7 +23,9 @@ class Role(str, Enum):
     OUT_OF_SCOPE = "out of scope"  # its response says what the assistant can do
     CONTRACT = "contract question"  # only the contract record answers: identity first
     FORM_TRIGGER = "form trigger"  # starts ``form``
-    URGENT = "urgent"  # its response hands off at once, ending any form
+    URGENT = "urgent"  # its response hands off at once, pausing any form
+    OTHER_LANGUAGE = "another language"  # a short reply in that language with the numbers, pausing any form
+    RESUME = "carry on"  # resumes the form an urgent message paused (its response when none was)
     FORM_ANSWER = "answer to a form"  # details typed into a form (or given outside one)
     YES_NO = "yes or no"  # accepts/declines an offer, answers a yes/no form question
     STOP = "stop"  # leaves a form
@@ -50,7 +52,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent("bot_challenge", Role.CHIT_CHAT, "utter_bot_challenge"),
     Intent(
         "ask_coverage",
-        Role.GENERAL,
+        Role.PERSONALISABLE,
         "utter_coverage",
         "What does my vehicle service contract cover?",
         "Coverage",
@@ -93,6 +95,14 @@ INTENTS: tuple[Intent, ...] = (
         "Contact",
     ),
     Intent("request_human", Role.GENERAL, "utter_human", "How do I reach a person?", "Contact"),
+    Intent("ask_other_persons_contract", Role.GENERAL, "utter_other_persons_contract"),
+    Intent(
+        "ask_fee",
+        Role.GENERAL,
+        "utter_fee",
+        "Is there a fee to transfer or cancel?",
+        "Transfer and cancellation",
+    ),
     Intent("out_of_scope", Role.OUT_OF_SCOPE, "utter_out_of_scope"),
     Intent(
         "ask_rental",
@@ -129,10 +139,16 @@ INTENTS: tuple[Intent, ...] = (
         "How do I transfer my contract if I sell my vehicle?",
         "Transfer and cancellation",
     ),
+    Intent(
+        "ask_gap_status",
+        Role.PERSONALISABLE,
+        "utter_gap_status",
+        "I've sent my GAP documents. When will I hear back?",
+        "GAP claims",
+    ),
     Intent("ask_my_plan", Role.CONTRACT),
     Intent("ask_my_vehicle", Role.CONTRACT),
     Intent("ask_contract_end", Role.CONTRACT),
-    Intent("ask_gap_status", Role.CONTRACT),
     Intent("lookup_contract", Role.FORM_TRIGGER, form="lookup_form"),
     Intent("start_gap_claim", Role.FORM_TRIGGER, form="gap_claim_form"),
     Intent(
@@ -143,6 +159,8 @@ INTENTS: tuple[Intent, ...] = (
         "Roadside",
     ),
     Intent("urgent_accident", Role.URGENT, "utter_accident"),
+    Intent("other_language", Role.OTHER_LANGUAGE),
+    Intent("resume", Role.RESUME, "utter_nothing_to_resume"),
     Intent("inform", Role.FORM_ANSWER),
     Intent("affirm", Role.YES_NO),
     Intent("deny", Role.YES_NO),
@@ -171,6 +189,8 @@ CONTRACT_QUESTIONS = named(Role.CONTRACT)
 PERSONAL_QUESTIONS = PERSONALISABLE_QUESTIONS + CONTRACT_QUESTIONS
 # Asking for the look-up itself: verified, it answers with the contract summary.
 LOOKUP_CONTRACT = trigger("lookup_form")
+# The forms that collect last name, ZIP code and VIN.
+IDENTITY_FORMS = tuple(i.form for i in INTENTS if i.role is Role.FORM_TRIGGER and i.form)
 
 # The Help Center FAQ, in page order: every intent with a customer question, once.
 FAQ_ORDER = (
@@ -183,8 +203,10 @@ FAQ_ORDER = (
     "ask_rental",
     "ask_trip_interruption",
     "ask_gap",
+    "ask_gap_status",
     "ask_transfer",
     "ask_cancel",
+    "ask_fee",
     "urgent_roadside",
     "request_human",
     "forgot_username",

@@ -52,6 +52,8 @@ def personal_answer(
 
 
 def _answer(question: str, c: ContractView, today: date, claim: ClaimView | None) -> list[Reply]:
+    if question == "ask_coverage":
+        return [Reply("my_coverage_with_gap" if c.has_gap else "my_coverage", {"plan": c.plan.value})]
     if question == "ask_rental":
         if rental_included(c.plan):
             return [Reply("rental_included", {"plan": c.plan.value})]

@@ -27,6 +27,8 @@ _UNDECOMPOSED_LETTERS = str.maketrans(
 _ZIP_RE = re.compile(r"([0-9]{5})(?:[ -]?[0-9]{4})?")
 _VIN_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
 _VIN_CHARS = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
+# Letters no VIN holds, typed for the digits they look like; the check digit decides.
+_LOOKALIKE_DIGITS = str.maketrans({"O": "0", "I": "1"})
 
 
 def normalize_name(s: str) -> str:
@@ -81,13 +83,27 @@ def check_vin(s: str) -> VinCheck:
         return VinCheck(False, None, "length")
     if not _VIN_CHARS.fullmatch(vin):  # I, O and Q are never used in VINs
         return VinCheck(False, None, "characters")
-    try:
-        valid = Vin(vin).verify_checksum()
-    except Exception:  # vininfo raises on inputs it cannot decode; that is a bad VIN too
-        valid = False
-    if not valid:
+    if not _check_digit_ok(vin):
         return VinCheck(False, None, "check_digit")
     return VinCheck(True, vin, None)
+
+
+def check_typed_vin(s: str) -> VinCheck:
+    """``check_vin`` for a VIN a customer typed: an O or I typed for 0 or 1 is read
+    as the digit when that makes the check digit right ("5YJ3E1EAXPF4O2917")."""
+    check = check_vin(s)
+    if check.problem == "characters":
+        repaired = check_vin(clean_vin(s).translate(_LOOKALIKE_DIGITS))
+        if repaired.ok:
+            return repaired
+    return check
+
+
+def _check_digit_ok(vin: str) -> bool:
+    try:
+        return bool(Vin(vin).verify_checksum())
+    except Exception:  # vininfo raises on inputs it cannot decode; that is a bad VIN too
+        return False
 
 
 def mask_vin(vin: str) -> str:

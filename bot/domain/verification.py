@@ -4,49 +4,30 @@ from __future__ import annotations
 
 import re
 
-_NAME_PREFIX = re.compile(
-    r"^\s*(?:(?:my\s+)?(?:last\s+|sur)?name(?:\s+is|'s|:)?|it'?s|it\s+is|this\s+is|i'?m|i\s+am|the\s+name\s+is)\s+",
-    re.IGNORECASE,
-)
-_NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’\-][^\W\d_]+)*$")
+from bot.domain.names import is_name_word, surname_from_words
+
 _ZIP = re.compile(r"(?<!\d)(\d{5})(?:[\s-]?\d{4})?(?!\d)")
-MAX_NAME_WORDS = 5
-# Short replies that are never a surname ("yes" when asked for a last name).
-NOT_NAMES = {
-    "yes",
-    "yeah",
-    "yep",
-    "no",
-    "nope",
-    "nah",
-    "ok",
-    "okay",
-    "sure",
-    "thanks",
-    "thank you",
-    "thx",
-    "hi",
-    "hello",
-    "hey",
-    "why",
-    "what",
-    "huh",
-    "idk",
-    "none",
-    "n/a",
-    "na",
-}
+# A word of an answer, with commas kept apart (they end a "not Smith").
+_ANSWER_WORD = re.compile(r"[^\s,;:!?\"()]+|,")
+MAX_NAME_CHARS = 60
+
+
+def _answer_words(text: str) -> list[str]:
+    words = []
+    for word in _ANSWER_WORD.findall(text):
+        if word.endswith(".") and not is_name_word(word):
+            word = word.rstrip(".")
+        if word:
+            words.append(word)
+    return words
 
 
 def clean_last_name(text: str) -> str | None:
-    """The name in an answer such as "my last name is O'Connor", or None."""
-    text = _NAME_PREFIX.sub("", text.strip()).strip(' .,!?;:"')
-    words = text.split()
-    if not words or len(words) > MAX_NAME_WORDS or len(text) > 60 or text.lower() in NOT_NAMES:
+    """The surname in an answer such as "my last name is O'Connor" or "oops, Smith-Jones not Smith"."""
+    text = text.strip()
+    if len(text) > MAX_NAME_CHARS:
         return None
-    if not all(_NAME_WORD.match(w) for w in words):
-        return None
-    return " ".join(words)
+    return surname_from_words(_answer_words(text))
 
 
 # One-word replies that steer the conversation rather than answer it.

@@ -1,14 +1,15 @@
-"""Rule-based extraction of VINs, ZIP codes, last names and dates with spaCy.
+"""Rule-based extraction of VINs, ZIP codes, last names and dates.
 
 No pretrained English model is available offline, so spaCy does what needs
-none: a blank English tokenizer plus Matcher patterns. The patterns are
-deliberately conservative: a missed entity is re-asked by the form, while a
-wrong one would fill a slot with someone else's words.
+none: a blank English tokenizer plus Matcher patterns for dates and for the
+phrases that introduce a name. VINs and ZIP codes are read from the raw text
+(bot/nlu/values.py), surnames from the words around them (bot/nlu/surnames.py).
+The patterns are deliberately conservative: a missed entity is re-asked by
+the form, while a wrong one would fill a slot with someone else's words.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -16,13 +17,9 @@ from typing import Any
 import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher
-from spacy.tokens import Doc, Span, Token
 
-# 17 letters/digits with at least one of each. I, O and Q are accepted here so
-# that validation can explain why such a VIN is wrong instead of ignoring it.
-VIN_TOKEN = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9]{17}$")
-ZIP_TOKEN = re.compile(r"^\d{5}$")
-ZIP4_TOKEN = re.compile(r"^\d{4}$")
+from bot.nlu import surnames
+from bot.nlu.values import find_vin, find_zip
 
 MONTHS = [
     "january",
@@ -56,45 +53,6 @@ DAY = {"TEXT": {"REGEX": r"^(0?[1-9]|[12]\d|3[01])(st|nd|rd|th)?,?$"}}
 YEAR = {"TEXT": {"REGEX": r"^(19|20)\d\d$"}}
 NUMERIC_DATE = {"TEXT": {"REGEX": r"^\d{1,2}[/.-]\d{1,2}([/.-]\d{2,4})?$|^\d{4}-\d{2}-\d{2}$"}}
 
-# A name is one to four words made of letters, apostrophes and hyphens.
-NAME_WORD = {"TEXT": {"REGEX": r"^[^\W\d_]+(['’][^\W\d_]+)?$"}}
-NAME_STOP = {
-    "and",
-    "my",
-    "zip",
-    "zipcode",
-    "vin",
-    "the",
-    "is",
-    "code",
-    "postal",
-    "number",
-    "it",
-    "its",
-    "hi",
-    "hello",
-    "hey",
-    "ok",
-    "okay",
-    "yes",
-    "sure",
-    "here",
-    "thanks",
-    "please",
-    "name",
-    "last",
-    "i",
-    "im",
-    "am",
-    "this",
-    "of",
-    "for",
-    "me",
-    "claim",
-    "gap",
-    "start",
-}
-
 DATE_PATTERNS: list[list[dict[str, Any]]] = [
     [{"LOWER": {"IN": MONTHS}}, DAY, {"ORTH": ",", "OP": "?"}, YEAR],
     [{"LOWER": {"IN": MONTHS}}, DAY],
@@ -111,7 +69,7 @@ DATE_PATTERNS: list[list[dict[str, Any]]] = [
 # Phrases after which the customer's name follows.
 NAME_TRIGGERS: list[list[dict[str, Any]]] = [
     [{"LOWER": "last"}, {"LOWER": "name"}, {"LOWER": {"IN": ["is", ":", "'s"]}, "OP": "?"}],
-    [{"LOWER": "surname"}, {"LOWER": {"IN": ["is", ":"]}, "OP": "?"}],
+    [{"LOWER": {"IN": ["surname", "lastname"]}}, {"LOWER": {"IN": ["is", ":"]}, "OP": "?"}],
     [{"LOWER": "my"}, {"LOWER": "name"}, {"LOWER": {"IN": ["is", "'s"]}}],
     [{"LOWER": "name"}, {"LOWER": {"IN": ["'s", ":"]}}],
 ]
@@ -145,99 +103,42 @@ def _pipeline() -> tuple[Language, Matcher]:
 
 
 def extract(text: str) -> list[Found]:
-    """Return the VINs, ZIP codes, last names and dates mentioned in ``text``."""
+    """Return the VIN, ZIP code, last name and dates mentioned in ``text`` (one of each at most)."""
     nlp, matcher = _pipeline()
+    vin = find_vin(text)
+    taken = [vin] if vin else []
+    zip_code = find_zip(text, taken)
+    values = [v for v in (vin, zip_code) if v is not None]
+    found = [Found(v.entity, v.start, v.end, v.value) for v in values]
+    spans = [(v.start, v.end) for v in values]
+    dates: list[tuple[int, int]] = []
+
     doc = nlp(text)
-    found: list[Found] = []
-    used = [False] * len(doc)
-
-    for tok in doc:
-        if VIN_TOKEN.match(tok.text):
-            found.append(Found("vin", tok.idx, tok.idx + len(tok), tok.text.upper()))
-            used[tok.i] = True
-    found.extend(_zip_codes(doc, used))
-
-    matches = [(doc.vocab.strings[m], s, e) for m, s, e in matcher(doc)]
-    for label, start, end in matches:
-        if label == "date" and not any(used[start:end]):
-            span = doc[start:end]
+    matches = [(doc.vocab.strings[m], doc[s:e]) for m, s, e in matcher(doc)]
+    for label, span in matches:
+        if label == "date" and not any(s < span.end_char and span.start_char < e for s, e in spans + dates):
             value = span.text[3:] if span[0].lower_ == "on" else span.text
             found.append(Found("date", span.start_char, span.end_char, value.strip(" ,")))
-            for i in range(start, end):
-                used[i] = True
+            dates.append((span.start_char, span.end_char))
 
-    has_identity_value = any(f.entity in ("vin", "zip_code") for f in found)
-    name = _name_after_trigger(doc, matches, used, strong_only=not has_identity_value)
-    if name is None and has_identity_value:
-        name = _leftover_name(doc, used)
+    name = _surname(text, surnames.pieces(text, spans, dates), matches, with_values=bool(values))
     if name is not None:
         found.append(name)
     return sorted(found, key=lambda f: f.start)
 
 
-def _zip_codes(doc: Doc, used: list[bool]) -> list[Found]:
-    out = []
-    for tok in doc:
-        if used[tok.i] or not ZIP_TOKEN.match(tok.text):
-            continue
-        end_tok = tok
-        nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
-        after = doc[tok.i + 2] if tok.i + 2 < len(doc) else None
-        if nxt is not None and nxt.text == "-" and after is not None and ZIP4_TOKEN.match(after.text):
-            end_tok = after
-        for i in range(tok.i, end_tok.i + 1):
-            used[i] = True
-        out.append(Found("zip_code", tok.idx, end_tok.idx + len(end_tok), tok.text))
-    return out
-
-
-def _name_after_trigger(
-    doc: Doc, matches: list[tuple[str, int, int]], used: list[bool], strong_only: bool
-) -> Found | None:
-    labels = ("name_trigger",) if strong_only else ("name_trigger", "weak_name_trigger")
+def _surname(text: str, ps: list[surnames.Piece], matches: list, with_values: bool) -> Found | None:
+    """After "my last name is…"; with a VIN or ZIP code also after "I'm…", or the one name next to them."""
+    labels = ("name_trigger", "weak_name_trigger") if with_values else ("name_trigger",)
     for label in labels:
-        for match_label, _start, end in matches:
-            if match_label != label:
-                continue
-            span = _name_words(doc, end, used)
-            if span is not None:
-                return Found("last_name", span.start_char, span.end_char, span.text)
-    return None
-
-
-def _name_words(doc: Doc, start: int, used: list[bool]) -> Span | None:
-    """The run of name-like words starting at token ``start`` (hyphens kept)."""
-    end = start
-    words = 0
-    while end < len(doc) and words < 4 and not used[end]:
-        tok = doc[end]
-        if tok.text == "-" and words and end + 1 < len(doc) and _is_name_word(doc[end + 1]):
-            end += 1
-            continue
-        if not _is_name_word(tok) or tok.lower_ in NAME_STOP:
-            break
-        words += 1
-        end += 1
-    return doc[start:end] if words else None
-
-
-def _is_name_word(tok: Token) -> bool:
-    return bool(re.match(r"^[^\W\d_]+(['’][^\W\d_]+)?$", tok.text))
-
-
-def _leftover_name(doc: Doc, used: list[bool]) -> Found | None:
-    """In "Smith, 66044, 1HGCM...", the words left over are the name."""
-    runs: list[Span] = []
-    i = 0
-    while i < len(doc):
-        if not used[i] and _is_name_word(doc[i]) and doc[i].lower_ not in NAME_STOP:
-            span = _name_words(doc, i, used)
-            if span is not None:
-                runs.append(span)
-                i = span.end
-                continue
-        i += 1
-    if len(runs) != 1:
+        for match_label, span in matches:
+            if match_label == label and (c := surnames.after(ps, span.end_char)) is not None:
+                return Found("last_name", c.start, c.end, text[c.start : c.end])
+    if not with_values:
         return None
-    span = runs[0]
-    return Found("last_name", span.start_char, span.end_char, span.text)
+    beside = [
+        c for c in surnames.candidates(ps) if surnames.next_to_value(ps, c) and not surnames.negated(ps, c)
+    ]
+    if len(beside) != 1:
+        return None
+    return Found("last_name", beside[0].start, beside[0].end, text[beside[0].start : beside[0].end])

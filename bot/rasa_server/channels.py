@@ -31,8 +31,9 @@ from bot.domain import signed
 from bot.domain.keys import Purpose, derive
 from bot.rasa_server import process as rasa_process
 from bot.rasa_server.bodies import BodyTooLarge, read_capped
+from bot.rasa_server.endings import end_conversation
 from bot.rasa_server.guard import handle_safely
-from bot.rasa_server.idempotency import delivery_message_id
+from bot.rasa_server.idempotency import DELIVERY_ID, delivery_message_id
 from bot.rasa_server.senders import client_metadata, conversation_id, request_ip
 from bot.settings import settings
 
@@ -178,6 +179,50 @@ class HeldOutputChannel(OutputChannel):
             await self.inner.send_response(recipient_id, message)
 
 
+def client_message_id(value: Any) -> str | None:
+    """The widget's own id for a message (a UUID), or None when the client sent none.
+
+    Older widgets and plain socket.io clients send none: their messages are
+    handled as before, without duplicate detection. An id that is sent must be
+    usable (letters, digits, ``._-``, at most 100), else BadRequest.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or not DELIVERY_ID.match(value):
+        raise BadRequest(400, "'message_id' must be 1-100 letters, digits or ._- characters.")
+    return value
+
+
+def received(client_id: str | None) -> dict[str, Any]:
+    """The acknowledgement of a handled message (socket.io ack payload)."""
+    return {"ok": True, "message_id": client_id}
+
+
+def refused(reason: str) -> dict[str, Any]:
+    """The acknowledgement of a message that will never be handled: the widget stops resending it."""
+    return {"ok": False, "error": reason}
+
+
+class ReplyOutput(SocketIOOutput):
+    """Rasa's socket.io output, each message tagged with the client message id it answers.
+
+    ``reply_to`` and ``reply_index`` (its place in the answer) let the widget
+    take a reply as proof its message arrived, and skip the replies it
+    already shows when a resent message is answered again from its stored turn.
+    """
+
+    def __init__(self, sio: Any, bot_message_evt: str, reply_to: str | None) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.reply_to = reply_to
+        self.sent = 0
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        if self.reply_to is not None and isinstance(response, dict):
+            response = {**response, "reply_to": self.reply_to, "reply_index": self.sent}
+        self.sent += 1
+        await super()._send_message(socket_id, response)
+
+
 class SessionTokens:
     """Signed widget session tokens: the token is the credential, the conversation id is inside."""
 
@@ -243,33 +288,62 @@ class SafeSocketIOInput(SocketIOInput):
             await sio.emit("session_confirm", token, room=sid, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)
-        async def handle_message(sid: str, data: Any) -> None:
-            output = SocketIOOutput(sio, self.bot_message_evt)
+        async def handle_message(sid: str, data: Any) -> dict[str, Any]:
+            """Answer one widget message; the return value is the socket.io acknowledgement.
+
+            It is sent once the turn is stored and its replies released (or the
+            guard answered for it): a message lost with its replica before that
+            is never acknowledged, so the widget sends it again with the same id
+            and the idempotency layer answers it once (docs/channels.md).
+            """
             state = await sio.get_session(sid, namespace=namespace)
             conversation = state.get("conversation")
-            if conversation is None:  # the widget always requests a session first
+            fields = data if isinstance(data, dict) else {}
+            claimed = fields.get("session_id")
+            if conversation is None or (claimed is not None and claimed != state["token"]):
+                # The widget always requests a session first, and claims only its own.
+                if conversation is not None:
+                    log.warning("socket.io message for another session refused")
                 await sio.emit(self.bot_message_evt, {"text": render("session_required")["text"]}, room=sid)
-                return
-            claimed = data.get("session_id") if isinstance(data, dict) else None
-            if claimed is not None and claimed != state["token"]:
-                log.warning("socket.io message for another session refused")
-                await sio.emit(self.bot_message_evt, {"text": render("session_required")["text"]}, room=sid)
-                return
+                return refused("session_required")
             try:
-                text = clean_text(data.get("message", "") if isinstance(data, dict) else None)
+                client_id = client_message_id(fields.get("message_id"))
+                text = clean_text(fields.get("message", "") if isinstance(data, dict) else None)
             except BadRequest as bad:
-                await output.send_text_message(conversation, bad.message)
-                return
+                await SocketIOOutput(sio, self.bot_message_evt).send_text_message(conversation, bad.message)
+                return refused(bad.message)
+            output = ReplyOutput(sio, self.bot_message_evt, client_id)
             if not text:
                 await output.send_text_message(conversation, render("invalid_request")["text"])
-                return
+                return received(client_id)
             held = HeldOutputChannel(output)
             message = UserMessage(
-                text, held, conversation, input_channel=self.name(), metadata=state["client"]
+                text,
+                held,
+                conversation,
+                input_channel=self.name(),
+                message_id=delivery_message_id(self.name(), client_id),
+                metadata=state["client"],
             )
             try:
                 await handle_safely(on_new_message, message)
             finally:
                 await held.release()
+            return received(client_id)
+
+        @sio.on("session_end", namespace=namespace)
+        async def session_end(sid: str, _: Any = None) -> dict[str, Any]:
+            """End chat: the conversation restarts (its verification gone) and this socket leaves it."""
+            async with sio.session(sid, namespace=namespace) as state:
+                conversation = state.pop("conversation", None)
+                state.pop("token", None)
+            if conversation is None:
+                return received(None)
+            await _settled(sio.leave_room(sid, conversation, namespace=namespace))
+            environ = sio.get_environ(sid, namespace=namespace) or {}
+            request = environ.get("sanic.request")
+            if request is not None:
+                await end_conversation(request.app.ctx.agent, conversation)
+            return received(None)
 
         return rasa_process.prepare(bp)

@@ -11,7 +11,7 @@ from typing import Any
 from sanic import Blueprint, Sanic
 
 from bot.ops import logs, privacy
-from bot.rasa_server import idempotency, payload_gate, speedups
+from bot.rasa_server import idempotency, payload_gate, speedups, understanding
 from bot.rasa_server.guard import install_failure_watch
 from bot.settings import settings
 
@@ -37,14 +37,16 @@ async def _cap_request_size(app: Sanic, _loop: Any) -> None:
 
 
 def prepare(bp: Blueprint) -> Blueprint:
-    """JSON logs, the failure watch, the payload gate, idempotent deliveries and the speed-ups
-    (each installed once), and ``bp``'s listeners."""
+    """JSON logs, the failure watch, the payload gate, idempotent deliveries, the speed-ups and
+    the message reading (each installed once), and ``bp``'s listeners."""
     use_json_logs()
     install_failure_watch()
     payload_gate.install()
     idempotency.install()
     speedups.install()
     bp.listener("before_server_start")(_cap_request_size)
+    understanding.install()
+    bp.listener("after_server_start")(understanding.warm_up)
     bp.listener("after_server_start")(speedups.freeze_long_lived_objects)
     bp.listener("after_server_stop")(speedups.close_kept_sessions)
     return bp

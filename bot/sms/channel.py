@@ -49,8 +49,10 @@ from bot.sms.security import sender_id, sender_key, signature_valid
 from bot.sms.text import (
     MAX_INBOUND_CHARS,
     Keyword,
+    OptOutRequest,
     gsm_friendly,
     keyword,
+    opt_out_request,
     option_number,
     split_message,
     twiml,
@@ -224,17 +226,28 @@ class SmsWebhook:
             return _text("help")
         if await asyncio.to_thread(self.opt_outs.is_opted_out, sender):
             return []  # silence until START
-        if word is Keyword.OPT_OUT:
+        request = opt_out_request(text) if word is None else None
+        if word is Keyword.OPT_OUT or request is OptOutRequest.CLEAR:
             await asyncio.to_thread(self.opt_outs.set_opted_out, sender, True)
             self.choices.remember(sender, ())
             return _text("opted_out")
-        return await self._converse(sender, text, message_sid)
+        bodies = await self._converse(sender, text, message_sid)
+        if (
+            request is OptOutRequest.UNSURE
+        ):  # "cancel please" may mean the contract: answer, and say how to stop
+            bodies = split_message("\n\n".join([*bodies, *_text("opt_out_hint")]))
+        return bodies
 
     async def _converse(self, sender: str, text: str, message_sid: str) -> list[str]:
         if len(text) > MAX_INBOUND_CHARS:
             return _text("too_long", max_chars=str(MAX_INBOUND_CHARS))
         number = option_number(text)
         choice = self.choices.pick(sender, number) if number is not None else None
+        offered = self.choices.offered(sender)
+        if number is not None and choice is None and offered:
+            # Not one of the numbers just offered: the same choices again, not "I didn't get that".
+            options = options_text([c.title for c in offered])
+            return _text("invalid_choice", number=str(number), options=options)
         # A typed "/payload" goes on as typed: the Rasa server reads it as plain
         # text unless it is one of the buttons just offered (bot/rasa_server/payload_gate.py).
         message = choice.payload if choice else text.strip()

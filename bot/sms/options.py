@@ -43,5 +43,9 @@ class OfferedChoices:
             self._offers.move_to_end(sender)
         return offer[number - 1] if 1 <= number <= len(offer) else None
 
+    def offered(self, sender: str) -> tuple[Choice, ...]:
+        """The sender's latest offer (empty when none is open)."""
+        return self._offers.get(sender, ())
+
     def __len__(self) -> int:
         return len(self._offers)

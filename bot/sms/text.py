@@ -30,6 +30,37 @@ _KEYWORDS = {
     **dict.fromkeys(("start", "unstop"), Keyword.OPT_IN),
     **dict.fromkeys(("help", "info"), Keyword.HELP),
 }
+
+
+class OptOutRequest(enum.Enum):
+    """What a message that is more than a bare keyword says about opting out."""
+
+    CLEAR = "clear"  # "stop please", "unsubscribe me", "don't text me": opted out at once
+    UNSURE = "unsure"  # "cancel please", "stop the texts about my claim": answered, and told how to stop
+
+
+# A message opts out when, besides these words and politeness, it says nothing
+# else. Carriers match only the bare keyword, but a plain request to stop in
+# other words must be honoured too (TCPA: consent may be revoked by any
+# reasonable means).
+_STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "quit", "revoke", "optout"})
+# Carrier keywords that are also how customers talk about their contract
+# ("cancel please" may mean the contract): never an opt-out unless texts are named.
+_CONTRACT_WORDS = frozenset({"cancel", "end"})
+_TEXTING = frozenset(
+    {"text", "texts", "texting", "txt", "txts", "message", "messages", "messaging", "msg", "msgs", "sms"}
+    | {"sending", "contacting", "contact", "notifications", "alerts"}
+)
+_NEGATIONS = frozenset({"dont", "do", "not", "no", "never"})
+_POLITE = frozenset(
+    {"please", "pls", "plz", "now", "thanks", "thank", "you", "thx", "ty", "me", "it", "all", "just"}
+    | {"ok", "okay", "asap", "immediately", "these", "this", "the", "your", "from", "to", "us", "my"}
+    | {"number", "phone", "any", "more", "anymore", "of", "for", "hi", "hello", "i", "want", "would"}
+    | {"like", "them", "kindly", "again", "sending", "send", "subscription", "list"}
+)
+# Longer than this, a message is a question or a story, not a request to stop.
+_MAX_OPT_OUT_WORDS = 12
+_WORD = re.compile(r"[a-z]+")
 _OPTION_REPLY = re.compile(r"#?([0-9]{1,2})[.)]?")
 
 # Typographic characters outside the GSM-7 alphabet force the whole SMS into
@@ -52,6 +83,30 @@ _SENTENCE_END = re.compile(r"(?<=[.!?:])\s+|\n+")
 def keyword(body: str) -> Keyword | None:
     """The carrier keyword ``body`` is, ignoring case, spaces and a final . or !"""
     return _KEYWORDS.get(body.strip().rstrip(".!").strip().casefold())
+
+
+def opt_out_request(body: str) -> OptOutRequest | None:
+    """Whether ``body``, not a bare carrier keyword, asks to stop texts (see OptOutRequest)."""
+    text = body.casefold().replace("\u2019", "'").replace("'", "").replace("opt out", "optout")
+    words = _WORD.findall(text.replace("opt-out", "optout"))
+    if not words:
+        return None
+    said = set(words)
+    stop, contract = said & _STOP_WORDS, said & _CONTRACT_WORDS
+    texts, negated = bool(said & _TEXTING), bool(said & _NEGATIONS)
+    rest = said - _POLITE - _TEXTING - _NEGATIONS - _STOP_WORDS - _CONTRACT_WORDS
+    if len(words) <= _MAX_OPT_OUT_WORDS and not rest:
+        if stop and not negated and not contract:
+            return OptOutRequest.CLEAR  # "stop please", "please stop texting me"
+        if not stop and not contract and negated and texts:
+            return OptOutRequest.CLEAR  # "don't text me", "no more messages"
+        if contract and texts and not negated and not stop:
+            return OptOutRequest.CLEAR  # "cancel the texts", "end messages"
+        if stop or contract:
+            return OptOutRequest.UNSURE  # "cancel please", "don't stop"
+    if (stop or contract) and texts:
+        return OptOutRequest.UNSURE  # "stop sending texts about my claim"
+    return None
 
 
 def option_number(body: str) -> int | None:

@@ -39,6 +39,15 @@ def proven(number: str, sender: str = SENDER, issued_at: float | None = None) ->
     return {"verified": True, "verification": proof.issue(key, number, sender, issued_at)}
 
 
+# After one mismatch: the details are kept and the form asks for the one to fix.
+RECHECKING = {"identity_recheck": True, "verification_failures": 1, "requested_slot": "identity_correction"}
+
+
+def set_before(slots: dict[str, Any]) -> list[dict[str, Any]]:
+    """Slot events of earlier turns."""
+    return [{"event": "slot", "name": k, "value": v} for k, v in slots.items()]
+
+
 def tracker(
     slots: dict[str, Any] | None = None,
     intent: str = "inform",
@@ -128,11 +137,58 @@ class TestIdentityValidation:
         slots = slot_events(events)
         assert "verified" not in slots
         assert slots["verification_failures"] == 1
-        assert slots["last_name"] is None and slots["zip_code"] is None and slots["vin"] is None
+        assert slots["identity_recheck"] is True
+        assert {k: slots[k] for k in SMITH_JONES} == {**SMITH_JONES, field: value}  # kept, not cleared
+        assert slots["requested_slot"] == "identity_correction"
         assert texts(dispatcher) == (
-            "I couldn't match those details to a contract. Please check them and try again, "
+            "I couldn't match those details to a contract. Please check your last name, ZIP code and VIN, "
             f"or call {contacts()['gap_phone']} for help."
         )
+
+    def test_after_a_mismatch_the_fixed_value_is_checked_with_the_kept_ones(self) -> None:
+        kept = {**SMITH_JONES, "zip_code": "98110"}
+        t = tracker(
+            {**RECHECKING, **kept, "zip_code": "98101"},
+            entities=[{"entity": "zip_code", "value": "98101"}],
+            active_loop="lookup_form",
+            events=[
+                *set_before(kept),
+                {"event": "user"},
+                {"event": "slot", "name": "zip_code", "value": "98101"},
+            ],
+        )
+        _, events = run(ValidateLookupForm(), t)
+        slots = slot_events(events)
+        assert slots["verified"] is True and slots["identity_recheck"] is None
+
+    def test_after_a_mismatch_a_message_that_changes_nothing_is_no_new_attempt(self) -> None:
+        kept = {**SMITH_JONES, "zip_code": "98110"}
+        for text, entities in [
+            ("hmm let me look", []),
+            ("98110", [{"entity": "zip_code", "value": "98110"}]),
+        ]:
+            t = tracker(
+                {**RECHECKING, **kept},
+                text=text,
+                entities=entities,
+                active_loop="lookup_form",
+                events=[*set_before(kept), {"event": "user"}]
+                + [{"event": "slot", "name": e["entity"], "value": e["value"]} for e in entities],
+            )
+            dispatcher, events = run(ValidateLookupForm(), t)
+            assert "verification_failures" not in slot_events(events), text
+            assert dispatcher.messages == []
+
+    def test_after_a_mismatch_a_bare_surname_is_the_fix(self) -> None:
+        kept = {**SMITH_JONES, "last_name": "Smyth"}
+        t = tracker(
+            {**RECHECKING, **kept},
+            text="Smith-Jones",
+            active_loop="lookup_form",
+            events=[*set_before(kept), {"event": "user"}],
+        )
+        _, events = run(ValidateLookupForm(), t)
+        assert slot_events(events)["verified"] is True
 
     def test_third_failure_locks_and_ends_the_form(self) -> None:
         dispatcher, events = form_turn(
@@ -150,7 +206,7 @@ class TestIdentityValidation:
         "vin,expected",
         [
             ("1HGCM8263", "I counted 9"),
-            ("5YJ3E1EAXPF4O2917", "never contains the letters I, O or Q"),
+            ("5YJ3E1EAXPF4Q2917", "never contains the letters I, O or Q"),
             ("5YJ3E1EA1PF402917", "doesn't add up"),
         ],
     )

@@ -59,6 +59,7 @@ def test_roles_have_what_they_need() -> None:
             Role.TRANSFER,
             Role.OUT_OF_SCOPE,
             Role.URGENT,
+            Role.RESUME,
         )
         assert (i.response is not None) == answered_by_a_response, i.name
         assert (i.question is None) == (i.category is None), i.name

@@ -112,3 +112,11 @@ def test_catalogue_has_no_literal_phone_numbers() -> None:
 
     for key, entry in catalogue().items():
         assert not re.search(r"\d{3}-\d{4}", entry["text"]), key
+
+
+def test_coverage_from_the_record_is_the_plan_and_whether_gap_is_added() -> None:
+    assert said("ask_coverage") == (
+        "Your contract is Major Guard, with a GAP addendum. Your contract lists exactly which repairs "
+        "and benefits it covers."
+    )
+    assert "GAP" not in said("ask_coverage", replace(CONTRACT, has_gap=False))

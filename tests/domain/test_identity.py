@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 
 import bot.domain.identity as identity
 from bot.domain.identity import (
+    check_typed_vin,
     check_vin,
     identity_matches,
     mask_name,
@@ -134,3 +135,14 @@ def test_identity_matches_all_three_after_normalisation():
 )
 def test_identity_mismatch(last_name, zip_code, vin):
     assert not identity_matches("O'Connor", "60614", GOOD_VIN, last_name, zip_code, vin)
+
+
+@pytest.mark.parametrize("typed", ["1HGFE2F56MA1O4231", "IHGFE2F56MA104231", "1hgfe2f56ma1o4231"])
+def test_a_typed_vin_reads_o_and_i_as_0_and_1_when_the_check_digit_agrees(typed):
+    assert check_typed_vin(typed) == identity.VinCheck(True, GOOD_VIN, None)
+
+
+def test_a_typed_vin_keeps_its_problem_when_the_check_digit_disagrees():
+    assert check_typed_vin("1HGFE2F56MAO04231").problem == "characters"  # 0 there breaks the check digit
+    assert check_typed_vin("1HGFE2F56MAQ04231").problem == "characters"  # Q is not a look-alike
+    assert check_typed_vin("1HGFE2F57MA104231").problem == "check_digit"

@@ -94,10 +94,26 @@ def test_stop_silences_the_number_until_start(sms: Sms, phone: str):
     assert _sms_answer("ask_rental") in "\n".join(sms.text(phone, "is my rental covered?"))
 
 
-def test_help_gives_the_phone_numbers(sms: Sms, phone: str):
+def test_help_gives_the_help_and_roadside_numbers(sms: Sms, phone: str):
     [text] = sms.text(phone, "help")
-    for name in ("roadside_phone", "gap_phone", "cancel_phone", "claims_phone"):
+    for name in ("roadside_phone", "gap_phone"):
         assert contacts()[name] in text
+    assert "911" in text and "STOP" in text
+
+
+def test_stop_in_other_words_is_honoured(sms: Sms, phone: str):
+    assert sms.text(phone, "stop texting me please") == [gsm_friendly(render("opted_out"))]
+    assert sms.text(phone, "is my rental covered?") == []
+
+
+def test_a_number_that_is_not_a_choice_repeats_the_choices(sms: Sms, phone: str):
+    offer = "\n".join(sms.text(phone, "hi"))
+    greeting = load_responses()["utter_greet"]
+    buttons = next((v for v in greeting if v.get("channel") == "sms"), greeting[0])["buttons"]
+    [again] = sms.text(phone, str(len(buttons) + 1))
+    assert again.startswith(f"There's no choice {len(buttons) + 1}.")
+    assert all(f'{n} for "{b["title"]}"' in again for n, b in enumerate(buttons, 1))
+    assert offer.endswith(again.split(". ", 1)[1])
 
 
 def test_buttons_become_numbered_options_and_1_picks_the_first(sms: Sms, phone: str):

@@ -5,12 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from types import SimpleNamespace
+from typing import Any
 
 import engineio
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.lock_store import InMemoryLockStore
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.content.contacts import contacts
 from bot.rasa_server import guard
@@ -18,10 +25,13 @@ from bot.rasa_server.bodies import BodyTooLarge, read_capped
 from bot.rasa_server.channels import (
     BadRequest,
     HeldOutputChannel,
+    ReplyOutput,
     SessionTokens,
+    client_message_id,
     parse_rest_body,
     tag_session_ids,
 )
+from bot.rasa_server.endings import end_conversation
 from bot.rasa_server.guard import RateLimiter, handle_safely
 from bot.rasa_server.senders import conversation_id
 
@@ -237,3 +247,87 @@ def test_an_undeclared_body_is_cut_off_at_the_cap() -> None:
     with pytest.raises(BodyTooLarge):
         asyncio.run(read_capped(request, 64))
     assert request.stream.reads == 2
+
+
+# --- the widget's client message ids, acknowledgements and End chat ------------------------
+
+
+@pytest.mark.parametrize("value", ["0b7f3c9e-5d7a-4c1e-9a57-2f0b8a1c6d4e", "abc", "a.b_c-d"])
+def test_a_client_message_id_is_taken_as_sent(value: str) -> None:
+    assert client_message_id(value) == value
+
+
+def test_no_client_message_id_is_a_message_without_one() -> None:
+    assert client_message_id(None) is None  # older widgets, plain socket.io clients
+
+
+@pytest.mark.parametrize("value", ["", "has space", "x" * 101, 42, ["id"], "socketio:abc", "a/b"])
+def test_an_unusable_client_message_id_is_refused(value: object) -> None:
+    with pytest.raises(BadRequest) as err:
+        client_message_id(value)
+    assert err.value.status == 400 and "message_id" in err.value.message
+
+
+class FakeSio:
+    def __init__(self) -> None:
+        self.emitted: list[tuple[str, Any, str]] = []
+
+    async def emit(self, event: str, data: Any, room: str) -> None:
+        self.emitted.append((event, data, room))
+
+
+def test_replies_name_the_message_they_answer_and_their_place() -> None:
+    sio = FakeSio()
+
+    async def answer() -> None:
+        tagged = ReplyOutput(sio, "bot_uttered", "m-1")
+        await tagged.send_text_message("socketio:s", "first\n\nsecond")  # Rasa splits on blank lines
+        await tagged.send_text_with_buttons("socketio:s", "pick", [{"title": "Yes", "payload": "/affirm"}])
+        await ReplyOutput(sio, "bot_uttered", None).send_text_message("socketio:s", "untagged")
+
+    asyncio.run(answer())
+    assert [(d.get("text"), d.get("reply_to"), d.get("reply_index")) for _, d, _ in sio.emitted] == [
+        ("first", "m-1", 0),
+        ("second", "m-1", 1),
+        ("pick", "m-1", 2),
+        ("untagged", None, None),
+    ]
+    assert sio.emitted[2][1]["quick_replies"][0]["payload"] == "/affirm"
+    assert {room for _, _, room in sio.emitted} == {"socketio:s"}
+
+
+def test_ending_a_conversation_forgets_its_verification() -> None:
+    domain = Domain.from_yaml(
+        """
+version: "3.1"
+slots:
+  verified:
+    type: bool
+    initial_value: false
+    mappings: [{type: custom}]
+  verification:
+    type: any
+    mappings: [{type: custom}]
+"""
+    )
+    agent = SimpleNamespace(tracker_store=InMemoryTrackerStore(domain), lock_store=InMemoryLockStore())
+    tracker = DialogueStateTracker.from_events(
+        "socketio:s1",
+        [
+            UserUttered("hi", message_id="socketio:m-1"),
+            SlotSet("verified", True),
+            SlotSet("verification", "p"),
+        ],
+        domain.slots,
+    )
+
+    async def end() -> tuple[bool, bool, DialogueStateTracker | None]:
+        await agent.tracker_store.save(tracker)
+        ended = await end_conversation(agent, "socketio:s1")
+        unknown = await end_conversation(agent, "socketio:nobody")
+        return ended, unknown, await agent.tracker_store.retrieve("socketio:s1")
+
+    ended, unknown, stored = asyncio.run(end())
+    assert ended and not unknown and stored is not None
+    assert stored.get_slot("verified") is False and stored.get_slot("verification") is None
+    assert any(isinstance(e, UserUttered) for e in stored.events)  # nothing deleted

@@ -7,8 +7,10 @@ from hypothesis import strategies as st
 from bot.sms.text import (
     MAX_MESSAGE_CHARS,
     Keyword,
+    OptOutRequest,
     gsm_friendly,
     keyword,
+    opt_out_request,
     option_number,
     split_message,
     twiml,
@@ -101,3 +103,34 @@ def test_twiml_sends_one_message_per_body_and_escapes_it():
 def test_empty_twiml_is_silence():
     root = ET.fromstring(twiml([]))
     assert root.tag == "Response" and list(root) == []
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("stop please", OptOutRequest.CLEAR),
+        ("Please stop!!", OptOutRequest.CLEAR),
+        ("STOP texting me", OptOutRequest.CLEAR),
+        ("please stop sending me these messages, thanks", OptOutRequest.CLEAR),
+        ("unsubscribe me", OptOutRequest.CLEAR),
+        ("opt out", OptOutRequest.CLEAR),
+        ("Opt-out please", OptOutRequest.CLEAR),
+        ("don't text me", OptOutRequest.CLEAR),
+        ("Don\u2019t text me anymore", OptOutRequest.CLEAR),
+        ("no more texts", OptOutRequest.CLEAR),
+        ("cancel the texts", OptOutRequest.CLEAR),
+        ("cancel please", OptOutRequest.UNSURE),  # the contract, or the texts?
+        ("end it", OptOutRequest.UNSURE),
+        ("I don't want to stop", OptOutRequest.UNSURE),
+        ("stop sending texts about my claim", OptOutRequest.UNSURE),
+        ("how do I cancel", None),
+        ("cancel my contract", None),
+        ("when does my contract end", None),
+        ("my car won't stop", None),
+        ("stop the claim", None),
+        ("is my rental covered?", None),
+        ("", None),
+    ],
+)
+def test_requests_to_stop_in_other_words(body, expected):
+    assert opt_out_request(body) is expected

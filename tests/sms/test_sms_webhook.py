@@ -257,14 +257,64 @@ def test_opt_outs_are_per_number():
     assert messages(send(webhook, "hi there", phone="+15555550122")) == ["echo: hi there"]
 
 
-def test_help_lists_the_phone_numbers():
+# GSM-7's basic alphabet: a message of these characters only fits 160 a segment (else 70).
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+SEGMENT_CHARS = 160
+
+
+@pytest.mark.parametrize(
+    "roadside", ["", "+1 (202) 555-0143"]
+)  # the default, and a longer way of writing one
+def test_help_is_one_segment_with_the_brand_the_help_line_and_stop(monkeypatch, roadside):
+    if roadside:
+        monkeypatch.setenv("ROADSIDE_PHONE", roadside)
     webhook, bot, _ = make_webhook()
     [text] = messages(send(webhook, "help"))
     numbers = contacts()
-    for name in ("roadside_phone", "gap_phone", "cancel_phone", "claims_phone"):
-        assert numbers[name] in text
-    assert "911" in text and "STOP" in text
+    for fact in ("Ally Premier Protection", numbers["gap_phone"], numbers["roadside_phone"], "911", "STOP"):
+        assert fact in text
+    assert set(text) <= GSM7_BASIC and len(text) <= SEGMENT_CHARS, (len(text), text)
     assert bot.received == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "stop please",
+        "Please STOP!",
+        "stop texting me",
+        "unsubscribe me",
+        "opt out",
+        "Don\u2019t text me anymore",
+    ],
+)
+def test_a_plain_request_to_stop_is_honoured(body):
+    webhook, bot, opt_outs = make_webhook()
+    send(webhook, "hi")  # choices offered: forgotten with the opt-out
+    assert messages(send(webhook, body)) == [render("opted_out")]
+    assert list(opt_outs.opted_out.values()) == [True]
+    assert messages(send(webhook, "is my rental covered?")) == []
+    assert [m.text for m in bot.received] == ["hi"]
+
+
+def test_a_message_that_may_ask_to_stop_is_answered_and_says_how_to_stop():
+    webhook, bot, opt_outs = make_webhook()
+    [text] = messages(send(webhook, "cancel please"))  # may well mean the contract
+    assert text == "echo: cancel please\n\n" + render("opt_out_hint")
+    assert opt_outs.opted_out == {}
+    assert messages(send(webhook, "STOP")) == [render("opted_out")]
+
+
+@pytest.mark.parametrize(
+    "body", ["how do I cancel my contract", "when does my contract end", "my car won't stop"]
+)
+def test_questions_using_keyword_words_are_questions(body):
+    webhook, bot, opt_outs = make_webhook()
+    assert messages(send(webhook, body)) == [f"echo: {body}"]
+    assert opt_outs.opted_out == {}
 
 
 def test_buttons_become_numbered_choices_and_a_number_picks_one():
@@ -276,10 +326,15 @@ def test_buttons_become_numbered_choices_and_a_number_picks_one():
     assert messages(send(webhook, "1")) == ["echo: 1"]
 
 
-def test_a_number_without_that_choice_goes_to_the_bot_as_text():
+def test_a_number_that_is_not_a_choice_gets_the_choices_again():
     webhook, bot, _ = make_webhook()
     send(webhook, "hi")
-    assert messages(send(webhook, "7")) == ["echo: 7"]
+    titles = [b["title"] for b in GREETING_BUTTONS]
+    assert messages(send(webhook, "7")) == [
+        render("invalid_choice", number="7", options=options_text(titles))
+    ]
+    assert [m.text for m in bot.received] == ["hi"]  # the bot never saw the 7
+    assert messages(send(webhook, "2")) == ["echo: /ask_gap"]  # the choices still stand
 
 
 def test_choices_belong_to_one_sender():
