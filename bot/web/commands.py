@@ -30,6 +30,8 @@ def _cmd_faq_export(args: argparse.Namespace) -> int:
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     faq = sub.add_parser("faq", help="Help Center FAQ").add_subparsers(dest="command", required=True)
-    export = faq.add_parser("export", help="write the FAQ (questions, answers, search terms, structured data) as JSON")
+    export = faq.add_parser(
+        "export", help="write the FAQ (questions, answers, search terms, structured data) as JSON"
+    )
     export.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     export.set_defaults(func=_cmd_faq_export)

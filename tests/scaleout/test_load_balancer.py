@@ -46,6 +46,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.ops import nginx
 from bot.ops.health import responds
+from bot.rasa_server.channels import SessionTokens
 from bot.rasa_server.senders import conversation_id
 from bot.sms.security import sender_id, sender_key
 from tests.scaleout.conftest import TWILIO_TOKEN, Cluster
@@ -134,8 +135,8 @@ def tracker_problems(
     before the answer is out: nginx sends the REST request on to another
     replica (under the same message id: the REST channel keeps nginx's request
     id), and a socket.io client sends the turn again on its new connection
-    (``resent``). A REST turn delivered twice is stored once
-    (bot/rasa_server/idempotency.py); any other repeat is a problem.
+    (``resent``, under the same client message id). Either is stored once
+    (bot/rasa_server/idempotency.py); any repeat is a problem.
     """
     problems: list[str] = []
     redelivered: dict[str, int] = {}
@@ -159,12 +160,13 @@ def tracker_problems(
 class Load:
     """REST and socket.io conversations through nginx, all at once."""
 
-    def __init__(self, lb_url: str, size: tuple[int, dict[str, int]]) -> None:
+    def __init__(self, lb_url: str, size: tuple[int, dict[str, int]], secret_key: str) -> None:
         self.lb_url = lb_url
+        self.tokens = SessionTokens(secret_key)
         rest, sockets = size
         self.rest = [f"lb-rest-{i:03d}-{uuid.uuid4().hex[:12]}" for i in range(rest)]
         self.sockets = [
-            SocketConversation(lb_url, uuid.uuid4().hex, transport)
+            SocketConversation(lb_url, transport)
             for transport, count in sockets.items()
             for _ in range(count)
         ]
@@ -174,7 +176,7 @@ class Load:
 
     @property
     def senders(self) -> list[str]:
-        return self.rest + [s.session_id for s in self.sockets]
+        return self.rest + [s.name for s in self.sockets]
 
     @property
     def rest_conversations(self) -> list[str]:
@@ -183,11 +185,16 @@ class Load:
 
     @property
     def conversations(self) -> list[str]:
-        return self.rest_conversations + [conversation_id("socketio", s.session_id) for s in self.sockets]
+        return self.rest_conversations + [self.socket_conversation(s) for s in self.sockets]
+
+    def socket_conversation(self, socket: SocketConversation) -> str:
+        """Its conversation id in the tracker store: the session inside its signed token."""
+        session = self.tokens.session_of(socket.token) if socket.token else None
+        return conversation_id("socketio", session or f"never-confirmed-{socket.name}")
 
     @property
     def resent(self) -> dict[str, list[str]]:
-        return {conversation_id("socketio", s.session_id): s.resent for s in self.sockets}
+        return {self.socket_conversation(s): s.resent for s in self.sockets}
 
     async def _run(self) -> None:
         url = f"{self.lb_url}/webhooks/rest/webhook"
@@ -208,7 +215,7 @@ class Load:
         found = problems(self.results, guard_may_answer=guard_may_answer)
         by_channel = {
             "rest": summary((t for s in self.rest for t in self.results[s]), self.elapsed),
-            "socket.io": summary((t for c in self.sockets for t in self.results[c.session_id]), self.elapsed),
+            "socket.io": summary((t for c in self.sockets for t in self.results[c.name]), self.elapsed),
             "all": summary((t for turns in self.results.values() for t in turns), self.elapsed),
         }
         print(f"\n{name}: {by_channel}")
@@ -258,7 +265,9 @@ def test_the_widget_talks_through_nginx_in_a_browser(balanced: Cluster) -> None:
             session = chat.session_id()
         finally:
             chromium.close()
-    conversation = conversation_id("socketio", session)
+    conversation = conversation_id(
+        "socketio", SessionTokens(balanced.env["ASSISTANT_SECRET_KEY"]).session_of(session)
+    )
     stored = [text for text, _ in stored_user_messages(balanced, [conversation])[conversation]]
     assert stored == ["/greet", "is my rental covered?"]  # the widget greets on opening
     assert any(e["uri"] == "/socket.io/" and e["status"] == "101" for e in access_log(balanced))  # WebSocket
@@ -318,7 +327,7 @@ def test_sms_through_nginx_is_signed_for_the_public_url(balanced: Cluster) -> No
 
 
 def test_200_rest_and_40_socketio_conversations_through_nginx(balanced: Cluster) -> None:
-    load = Load(balanced.topology.lb_url, FULL_LOAD)
+    load = Load(balanced.topology.lb_url, FULL_LOAD, balanced.env["ASSISTANT_SECRET_KEY"])
     load.run()
     found = load.report("through nginx")
 
@@ -340,7 +349,7 @@ def test_a_replica_killed_mid_load_loses_no_turn(balanced: Cluster) -> None:
     topology = balanced.topology
     victim = topology.replicas[0]
     victim_address = victim.health_url.removeprefix("http://").rstrip("/")
-    load = Load(topology.lb_url, KILL_LOAD)
+    load = Load(topology.lb_url, KILL_LOAD, balanced.env["ASSISTANT_SECRET_KEY"])
     killed_at: list[float] = []
     back_at: list[float] = []
 
@@ -380,9 +389,9 @@ def test_a_replica_killed_mid_load_loses_no_turn(balanced: Cluster) -> None:
     assert not bad, f"{len(bad)} turns not answered:\n" + "\n".join(bad[:10])
     assert not errors, errors[:5]
     assert not lost, f"{len(lost)} conversations lost, repeated or reordered a turn:\n" + "\n".join(lost[:5])
-    # nginx's second delivery keeps the message id: the turn is answered, not stored again
-    # (bot/rasa_server/idempotency.py).
-    assert not {s: n for s, n in redelivered.items() if s in load.rest_conversations}
+    # nginx's second delivery and the client's resend keep the message id: the turn is
+    # answered, not stored again (bot/rasa_server/idempotency.py).
+    assert not redelivered, redelivered
     assert back_at and victim.restarts == 1, f"{victim.name} is not back: {victim.log_tail()}"
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -96,14 +97,17 @@ class SocketConversation:
     connects again when one drops (a replica died), with a new client each
     time (python-socketio's own reconnection can stall on a dropped
     long-polling session). After a new connection it sends the unanswered
-    turn again: the turn may have been lost with the replica, and the tracker
-    check shows whether it was stored twice. ``engine_ids`` are the engine.io
-    session ids it was given.
+    turn again under the same message id: the turn may have been lost with
+    the replica, and if it was not, the server answers it from the stored turn
+    (bot/rasa_server/idempotency.py); the tracker check shows whether any
+    turn was stored twice. ``engine_ids`` are the engine.io session ids it
+    was given.
     """
 
-    def __init__(self, url: str, session_id: str, transport: str) -> None:
+    def __init__(self, url: str, transport: str) -> None:
         self.url = url
-        self.session_id = session_id
+        self.name = uuid.uuid4().hex  # how the load names it; the server names it by its token
+        self.token: str | None = None  # the signed session token session_confirm gave
         self.transport = transport
         self.replies: asyncio.Queue[str] = asyncio.Queue()
         self.client: socketio.AsyncClient | None = None
@@ -119,9 +123,12 @@ class SocketConversation:
         )
 
         async def on_connect() -> None:
-            await client.emit("session_request", {"session_id": self.session_id})
+            # As the widget does: continue the session its token names, or start one.
+            await client.emit("session_request", {"session_id": self.token} if self.token else {})
 
-        async def on_confirm(_: object) -> None:
+        async def on_confirm(token: object) -> None:
+            if isinstance(token, str):
+                self.token = token
             self.engine_ids.append(client.eio.sid)
             self.connection += 1
             self.confirmed.set()
@@ -187,6 +194,7 @@ class SocketConversation:
         started = time.perf_counter()
         deadline = started + TURN_TIMEOUT_SECONDS
         sent_on = 0
+        message_id = uuid.uuid4().hex  # the same on a resend: the server stores the turn once
         texts: list[str] = []
         while time.perf_counter() < deadline:
             client = self.client
@@ -194,7 +202,10 @@ class SocketConversation:
                 client = await self._connect(http, deadline)
             if sent_on != self.connection:
                 try:
-                    await client.emit("user_uttered", {"message": message, "session_id": self.session_id})
+                    await client.emit(
+                        "user_uttered",
+                        {"message": message, "session_id": self.token, "message_id": message_id},
+                    )
                 except socketio.exceptions.SocketIOError:  # dropped meanwhile: connect again
                     self.confirmed.clear()
                     continue
