@@ -69,7 +69,9 @@ def _answer(question: str, c: ContractView, today: date, claim: ClaimView | None
     if question == "ask_cancel":
         return [_refund_reply(c, today)]
     if question == "ask_my_plan":
-        return [Reply("my_plan", {"contract_number": c.contract_number, "plan": c.plan.value})]
+        # "Do I have GAP?" is asked as a question about the plan: say whether the addendum is on it.
+        key = "my_plan_with_gap" if c.has_gap else "my_plan_without_gap"
+        return [Reply(key, {"contract_number": c.contract_number, "plan": c.plan.value})]
     if question == "ask_my_vehicle":
         return [Reply("my_vehicle", {"vehicle": c.vehicle, "vin_last6": c.vin[-6:]})]
     if question == "ask_contract_end":

@@ -93,6 +93,12 @@ def test_inactive_contract_is_flagged() -> None:
     assert "status is cancelled" in said("ask_my_plan", replace(CONTRACT, status="cancelled"))
 
 
+def test_the_plan_says_whether_the_gap_addendum_is_on_it() -> None:
+    """"Do I have GAP?" is read as a question about the plan (ask_my_plan)."""
+    assert "Major Guard, with a GAP addendum" in said("ask_my_plan")
+    assert "Major Guard, without a GAP addendum" in said("ask_my_plan", replace(CONTRACT, has_gap=False))
+
+
 def test_summary_masks_the_vin() -> None:
     summary = contract_summary(CONTRACT)
     assert "402917" in summary and "5YJ3E1EAXPF402917" not in summary

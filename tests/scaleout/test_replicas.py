@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import json
 import threading
+import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Sequence
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
+from functools import partial
 
 import psycopg2
 import pytest
+from twilio.request_validator import RequestValidator
 
 from bot.rasa_server.senders import conversation_id
+from bot.sms.security import sender_id, sender_key
+from tests.scaleout.conftest import TWILIO_TOKEN
 
 Step = tuple[str, str]  # (customer message, text the reply must contain)
 
@@ -171,3 +177,82 @@ def test_one_conversation_confirming_on_both_replicas_at_once_opens_one_claim(cl
 def test_each_replica_answers_on_its_own(cluster, replica: int) -> None:
     sender = f"solo-{uuid.uuid4().hex}"
     assert "virtual assistant" in say(cluster.rest_urls[replica], sender, "are you a real person?")
+
+
+# --- one delivery reaching both replicas (issue 14, deliverable 3) -------------------
+
+
+def _at_once(deliveries: Sequence[Callable[[], str]]) -> list[str]:
+    """Run the deliveries in threads started together; their results in order."""
+    results: list[str] = [""] * len(deliveries)
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(deliveries))
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = deliveries[i]()
+        except BaseException as exc:  # reported below, with the others
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(deliveries))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    return results
+
+
+def _rest_delivery(url: str, sender: str, text: str, request_id: str) -> str:
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    headers = {"Content-Type": "application/json", "X-Request-ID": request_id}
+    with urllib.request.urlopen(urllib.request.Request(url, data=body, headers=headers), timeout=60) as resp:
+        assert resp.status == 200
+        return "\n".join(r.get("text", "") for r in json.loads(resp.read()))
+
+
+def _sms_delivery(url: str, fields: dict[str, str]) -> str:
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(url, fields)
+    request = urllib.request.Request(
+        url, data=urllib.parse.urlencode(fields).encode(), headers={"X-Twilio-Signature": signature}
+    )
+    with urllib.request.urlopen(request, timeout=60) as resp:
+        assert resp.status == 200
+        return "\n".join(m.text or "" for m in ET.fromstring(resp.read()).iter("Message"))
+
+
+def stored_user_texts(cluster, conversation: str) -> list[str]:
+    with psycopg2.connect(cluster.tracker_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT data FROM events WHERE sender_id = %s AND type_name = 'user' ORDER BY id", (conversation,)
+        )
+        return [json.loads(data)["text"] for (data,) in cur.fetchall()]
+
+
+def test_one_rest_delivery_reaching_both_replicas_at_once_is_run_once(cluster) -> None:
+    """A request sent again to the other replica under the same request id (nginx's
+    retry, a double submit): both deliveries get the answer, the turn is stored once."""
+    sender = f"dup-rest-{uuid.uuid4().hex}"
+    text, request_id = "how do I cancel and get my money back?", uuid.uuid4().hex
+    replies = _at_once([partial(_rest_delivery, url, sender, text, request_id) for url in cluster.rest_urls])
+    assert all("full refund" in reply for reply in replies), replies
+    assert stored_user_texts(cluster, conversation_id("rest", sender)) == [text]
+
+
+def test_one_sms_reaching_both_replicas_at_once_is_answered_and_stored_once(cluster) -> None:
+    """Twilio retrying a webhook (same MessageSid) while the first delivery is still on the
+    other replica: one answer goes out, one turn is stored."""
+    phone = f"+1555{uuid.uuid4().int % 10**7:07d}"
+    fields = {
+        "MessageSid": f"SM{uuid.uuid4().hex}",
+        "From": phone,
+        "To": "+15555550100",
+        "Body": "are you a real person?",
+    }
+    urls = [url.replace("/webhooks/rest/webhook", "/webhooks/sms/webhook") for url in cluster.rest_urls]
+    replies = _at_once([partial(_sms_delivery, url, fields) for url in urls])
+    assert sorted(bool(reply) for reply in replies) == [False, True], replies
+    assert "virtual assistant" in "".join(replies)
+    conversation = conversation_id("sms", sender_id(phone, sender_key(None, TWILIO_TOKEN)))
+    assert stored_user_texts(cluster, conversation) == [fields["Body"]]
