@@ -94,7 +94,7 @@ def test_inactive_contract_is_flagged() -> None:
 
 
 def test_the_plan_says_whether_the_gap_addendum_is_on_it() -> None:
-    """"Do I have GAP?" is read as a question about the plan (ask_my_plan)."""
+    """A customer asking "do I have GAP?" asks about the plan (ask_my_plan)."""
     assert "Major Guard, with a GAP addendum" in said("ask_my_plan")
     assert "Major Guard, without a GAP addendum" in said("ask_my_plan", replace(CONTRACT, has_gap=False))
 
