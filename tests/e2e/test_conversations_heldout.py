@@ -31,6 +31,7 @@ def results(stack):
 def test_single_turns_meet_the_floor(results) -> None:
     singles, conversations = results
     passed = sum(r.passed for r in singles) / len(singles)
+    print(f"held-out single turns: {sum(r.passed for r in singles)} of {len(singles)} ({passed:.1%})")
     assert passed >= SINGLE_TURN_FLOOR, report(singles, {}, show_passes=False)
 
 
