@@ -67,8 +67,7 @@ def surname_answer(text: str, intent: str) -> str | None:
     name = clean_last_name(text)
     if name is None or name.lower() in CONTROL_WORDS:
         return None
-    words = name.split()
-    if len(words) == 1 or (intent in NAME_LIKE_INTENTS and len(words) <= MAX_ANSWER_WORDS):
+    if len(text.split()) == 1 or (intent in NAME_LIKE_INTENTS and len(name.split()) <= MAX_ANSWER_WORDS):
         return name
     return None
 

@@ -153,7 +153,9 @@ def _identity_answer(
     if not identity:
         if context.awaiting not in ("last_name", "identity") or _role(intent) is Role.URGENT:
             return None
-        name = surname_answer(text, INFORM)
+        # The model's own intent: several words it reads as a question are the question
+        # ("my car got totaled, what now?" after the offer), a lone word is a name anyway.
+        name = surname_answer(text, intent or INFORM)
         if name is None:
             return None
         start = text.find(name)

@@ -109,7 +109,8 @@ class SocketConversation:
         self.name = uuid.uuid4().hex  # how the load names it; the server names it by its token
         self.token: str | None = None  # the signed session token session_confirm gave
         self.transport = transport
-        self.replies: asyncio.Queue[str] = asyncio.Queue()
+        # (the client message id a reply answers, its text): the server tags each reply
+        self.replies: asyncio.Queue[tuple[str | None, str]] = asyncio.Queue()
         self.client: socketio.AsyncClient | None = None
         self.connection = 0  # bumped by each session_confirm
         self.confirmed = asyncio.Event()
@@ -135,7 +136,7 @@ class SocketConversation:
 
         async def on_bot(data: object) -> None:
             if isinstance(data, dict):
-                self.replies.put_nowait(str(data.get("text") or ""))
+                self.replies.put_nowait((data.get("reply_to"), str(data.get("text") or "")))
 
         client.on("connect", on_connect)
         client.on("disconnect", self.confirmed.clear)
@@ -213,7 +214,10 @@ class SocketConversation:
                     self.resent.append(message)
                 sent_on = self.connection
             try:
-                texts.append(await asyncio.wait_for(self.replies.get(), 0.5))
+                reply_to, text = await asyncio.wait_for(self.replies.get(), 0.5)
+                if reply_to not in (None, message_id):
+                    continue  # the rest of an earlier turn's answer (its offer of a look-up)
+                texts.append(text)
             except asyncio.TimeoutError:
                 continue
             if expected in texts[-1] or DEGRADED in texts[-1]:

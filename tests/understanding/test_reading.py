@@ -58,6 +58,19 @@ def test_replies_that_are_not_a_surname_keep_their_intent(text: str) -> None:
     assert "last_name" not in {e["entity"] for e in reading(text, "identity")["entities"]}
 
 
+@pytest.mark.parametrize("awaiting", ["last_name", "identity"])
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("my car got totaled, what do I do now", "ask_gap"), ("how do i transfer it", "ask_transfer")],
+)
+def test_a_question_in_several_words_is_never_read_as_a_surname(
+    awaiting: str, text: str, intent: str
+) -> None:
+    read_as = reading(text, awaiting, intent)
+    assert read_as["intent"]["name"] == intent
+    assert "last_name" not in {e["entity"] for e in read_as["entities"]}
+
+
 def test_an_emergency_is_never_read_as_a_surname() -> None:
     assert reading("Fire", "last_name", "urgent_accident")["intent"]["name"] == "urgent_accident"
 
