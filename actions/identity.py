@@ -135,7 +135,8 @@ class IdentityFormValidation(FormValidationAction):
         # After a mismatch only a changed value is checked again: a side question, or a
         # detail sent again unchanged, never counts as another attempt.
         if (
-            not proven_contract_number(tracker)
+            not tracker.get_slot("identity_locked")  # locked stays locked, whatever is typed next
+            and not proven_contract_number(tracker)
             and complete
             and (_changed(tracker) or not tracker.get_slot(RECHECK))
         ):

@@ -537,6 +537,12 @@ class TestTheActionsTrustOnlyTheirOwnProof:
             rows = session.query(VerifiedConversation).all()
         assert [(r.conversation_id, r.contract_number) for r in rows] == [(SENDER, "APP-100103")]
 
+    def test_a_locked_conversation_never_checks_the_right_details(self) -> None:
+        """Typed after the lock, while the form is still open, the right details are not checked."""
+        _, events = form_turn(ValidateLookupForm(), {"identity_locked": True}, SMITH_JONES, "lookup_form")
+        slots = slot_events(events)
+        assert "verified" not in slots and "verification" not in slots
+
     def test_failures_in_other_conversations_lock_the_vin(self) -> None:
         """New sender ids (and clients) per guess, as the brute force did: the VIN's count is shared."""
         for guess in range(5):
