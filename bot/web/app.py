@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bot import settings as product_settings
 from bot.content.faq import build_faq, faq_document, json_ld
+from bot.content.messages import render
 from bot.web.claims import add_claim_routes
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,11 @@ DEFAULT_RASA_URL = product_settings.Settings().rasa_url
 JS = "application/javascript"
 CSS = "text/css"
 # Each route serves its files joined in order: both embeds carry the shared
-# DOM helpers (dom.js) so that each one stays a single script tag.
+# DOM helpers (dom.js), the FAQ embed its search, so that each one stays a single script tag.
 ASSET_FILES: dict[str, tuple[tuple[Path, ...], str]] = {
     "/widget.js": ((STATIC_DIR / "dom.js", STATIC_DIR / "widget.js"), JS),
     "/widget.css": ((STATIC_DIR / "widget.css",), CSS),
-    "/faq-embed.js": ((STATIC_DIR / "dom.js", STATIC_DIR / "faq-embed.js"), JS),
+    "/faq-embed.js": ((STATIC_DIR / "dom.js", STATIC_DIR / "faq-search.js", STATIC_DIR / "faq-embed.js"), JS),
     "/faq-embed.css": ((STATIC_DIR / "faq-embed.css",), CSS),
     "/site.css": ((STATIC_DIR / "site.css",), CSS),
     "/vendor/socket.io.min.js": ((SOCKET_IO_CLIENT,), JS),
@@ -82,6 +83,15 @@ def load_assets() -> dict[str, Asset]:
                 raise MissingAsset(f"{path} is missing{hint}")
         assets[route] = Asset(b"\n".join(p.read_bytes() for p in paths), content_type)
     return assets
+
+
+def widget_config() -> bytes:
+    """``AllyWidgetConfig``, served in front of widget.js: its texts with this deployment's numbers.
+
+    In the script itself, not fetched: a widget that cannot reach anything still has them.
+    """
+    unreachable = render("widget_unreachable")["text"].split("\n")
+    return f"var AllyWidgetConfig = {script_safe_json({'unreachable': unreachable})};\n".encode()
 
 
 def content_security_policy(rasa_url: str) -> str:
@@ -140,6 +150,8 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
 
 def create_app(settings: Settings) -> web.Application:
     assets = load_assets()
+    widget = assets["/widget.js"]
+    assets["/widget.js"] = Asset(widget_config() + widget.body, widget.content_type)
     entries = build_faq()
     document = faq_document(entries)
     attrs = {"rasa_url": html.escape(settings.rasa_url, quote=True)}
