@@ -52,6 +52,7 @@
   var store = loadStore();
   var ui = null; // the DOM, built once the stylesheet has loaded
   var socket = null; // null: not started; {}: loading the client; else the socket.io socket
+  var connectWanted = false; // the widget was opened: keep trying until connected
   var sessionConfirmed = false;
   var outbox = []; // messages not yet acknowledged, in order
   var shownReplies = {}; // "messageId:index" of replies shown: a resent message's answer is not shown twice
@@ -606,9 +607,10 @@
   }
 
   function onBrowserOnline() {
-    if (!socket) return; // not opened yet: connects on open
+    if (!connectWanted) return; // not opened yet: connects on open
     setConnection("connecting");
-    if (typeof socket.connect === "function" && !socket.connected) socket.connect();
+    if (!socket) connect(); // the client failed to load: now, not at the next backoff
+    else if (typeof socket.connect === "function" && !socket.connected) socket.connect();
   }
 
   function loadSocketIo(then) {
@@ -627,9 +629,10 @@
   }
 
   function connect() {
+    connectWanted = true;
     if (socket) return;
     socket = {}; // loading the client: never start twice
-    if (navigator.onLine) setConnection("connecting");
+    setConnection(navigator.onLine ? "connecting" : "offline");
     loadSocketIo(openSocket);
   }
 

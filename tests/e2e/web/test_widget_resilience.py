@@ -104,6 +104,18 @@ def test_a_message_typed_offline_is_sent_once_back_online(page: Page, context: B
     assert [r.message for r in stand_in.received].count("typed while offline") == 1
 
 
+def test_offline_when_opened_it_says_so_and_starts_once_online(page: Page, context: BrowserContext):
+    """The socket.io client can't even load: the widget must not stay "connecting" for ever."""
+    context.set_offline(True)
+    chat = Chat(page)
+    chat.launcher.click()
+    _expect_status(chat, r"offline")
+    _expect_phone_numbers_shown(page)
+    context.set_offline(False)
+    _expect_status(chat, r"^Connected$", timeout=UNREACHABLE_DEADLINE_MS)
+    assert chat.wait_for_reply(0) == ["echo: hello"]  # the greeting request went out after all
+
+
 def test_a_lost_message_is_resent_with_its_id_and_answered_once(page: Page, stand_in: StandInServer):
     chat = Chat(page)
     chat.open()
