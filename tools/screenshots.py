@@ -116,7 +116,7 @@ def _offline_shot(browser: Browser, web_url: str, path: Path) -> Path:
     context.set_offline(True)
     chat.input.fill("is my rental covered?")
     chat.input.press("Enter")
-    page.get_by_role("button", name="Retry").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Retry").wait_for(timeout=60_000)
     page.screenshot(path=str(path))
     context.close()
     return path

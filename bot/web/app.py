@@ -42,6 +42,8 @@ ASSET_FILES: dict[str, tuple[tuple[Path, ...], str]] = {
     "/site.css": ((STATIC_DIR / "site.css",), CSS),
     "/vendor/socket.io.min.js": ((SOCKET_IO_CLIENT,), JS),
 }
+# Beyond the server's longest answer time: the network's share of a turn.
+SEND_TIMEOUT_MARGIN_SECONDS = 5
 # Short enough that a deployment is picked up within minutes.
 ASSET_CACHE_CONTROL = "public, max-age=300"
 
@@ -85,13 +87,19 @@ def load_assets() -> dict[str, Asset]:
     return assets
 
 
-def widget_config() -> bytes:
-    """``AllyWidgetConfig``, served in front of widget.js: its texts with this deployment's numbers.
+def widget_config(conf: product_settings.Settings) -> bytes:
+    """``AllyWidgetConfig``, served in front of widget.js: its texts with this deployment's numbers,
+    and how long to wait for an acknowledgement before showing "Not sent".
 
-    In the script itself, not fetched: a widget that cannot reach anything still has them.
+    In the script itself, not fetched: a widget that cannot reach anything still has them. The
+    server answers every message within MESSAGE_TIMEOUT_SECONDS, if only to say to try again,
+    so a slow turn is never shown as not sent.
     """
-    unreachable = render("widget_unreachable")["text"].split("\n")
-    return f"var AllyWidgetConfig = {script_safe_json({'unreachable': unreachable})};\n".encode()
+    config = {
+        "unreachable": render("widget_unreachable")["text"].split("\n"),
+        "sendTimeoutMs": round((conf.message_timeout_seconds + SEND_TIMEOUT_MARGIN_SECONDS) * 1000),
+    }
+    return f"var AllyWidgetConfig = {script_safe_json(config)};\n".encode()
 
 
 def content_security_policy(rasa_url: str) -> str:
@@ -151,7 +159,7 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
 def create_app(settings: Settings) -> web.Application:
     assets = load_assets()
     widget = assets["/widget.js"]
-    assets["/widget.js"] = Asset(widget_config() + widget.body, widget.content_type)
+    assets["/widget.js"] = Asset(widget_config(settings.conf) + widget.body, widget.content_type)
     entries = build_faq()
     document = faq_document(entries)
     attrs = {"rasa_url": html.escape(settings.rasa_url, quote=True)}

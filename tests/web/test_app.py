@@ -156,18 +156,26 @@ def test_a_missing_socket_io_client_stops_the_start_with_a_hint(monkeypatch, tmp
     assert "npm ci" in capsys.readouterr().err
 
 
-def test_the_widget_carries_the_numbers_to_call_when_it_cannot_connect(monkeypatch):
-    monkeypatch.setenv("ROADSIDE_PHONE", "1-999-555-0123")
+def _widget_config(settings: Settings | None = None) -> dict[str, Any]:
+    async def main() -> str:
+        async with TestClient(TestServer(create_app(settings or Settings(RASA_URL)))) as client:
+            return await (await client.get("/widget.js")).text()
 
-    async def check(client):
-        return await (await client.get("/widget.js")).text()
-
-    script = run(check)
+    script = asyncio.run(main())
     prefix = "var AllyWidgetConfig = "
     assert script.startswith(prefix)
-    config = json.loads(script[len(prefix) : script.index(";\n")])
-    text = "\n".join(config["unreachable"])
+    return json.loads(script[len(prefix) : script.index(";\n")])
+
+
+def test_the_widget_carries_the_numbers_to_call_when_it_cannot_connect(monkeypatch):
+    monkeypatch.setenv("ROADSIDE_PHONE", "1-999-555-0123")
+    text = "\n".join(_widget_config()["unreachable"])
     assert "1-999-555-0123" in text and contacts()["gap_phone"] in text and "911" in text
+
+
+def test_the_widget_waits_longer_than_the_server_may_take_before_not_sent():
+    settings = Settings.from_env({"RASA_URL": RASA_URL, "MESSAGE_TIMEOUT_SECONDS": "7"})
+    assert _widget_config(settings)["sendTimeoutMs"] == (7 + web_app.SEND_TIMEOUT_MARGIN_SECONDS) * 1000
 
 
 def test_no_script_writes_a_phone_number_itself():

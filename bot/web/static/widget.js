@@ -34,7 +34,8 @@
   var OLD_STORAGE_KEYS = ["ally-assistant:v1", "ally-assistant:v2"];
   var MAX_HISTORY = 60; // messages kept for re-rendering after a reload
   var IDLE_EXPIRY_MS = 30 * 60 * 1000; // a shared device forgets the chat after this long idle
-  var SEND_TIMEOUT_MS = 15000; // no acknowledgement by then: "Not sent — Retry"
+  // No acknowledgement by then: "Not sent — Retry" (a little over the server's longest answer time).
+  var SEND_TIMEOUT_MS = config.sendTimeoutMs;
   var CONNECT_GRACE_MS = 4000; // not connected by then: say so and show the phone numbers
   var SCRIPT_RETRY_MAX_MS = 30000;
   var MAX_MESSAGE_CHARS = 1000;

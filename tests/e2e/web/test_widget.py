@@ -132,6 +132,10 @@ def test_on_a_phone_the_panel_fills_the_screen(browser: Browser, web_url: str):
     try:
         page.goto(web_url + "/")
         chat = Chat(page)
+        # Closed, the launcher is a round icon button: it hides little of the page.
+        launcher = chat.launcher.bounding_box()
+        assert launcher is not None and launcher["width"] <= 56 and launcher["height"] <= 56
+        expect(chat.launcher).to_have_accessible_name("Chat with us")
         chat.open()
         box = chat.panel.bounding_box()
         assert box is not None
