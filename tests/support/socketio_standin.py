@@ -40,6 +40,7 @@ class StandInServer:
     rasa_url: str | None = None  # where the page's widget connects: this server unless given
     port: int = field(default_factory=lambda: port(BASE_PORT))
     session_requests: list[str | None] = field(default_factory=list)
+    ended: list[str] = field(default_factory=list)  # sessions ended by "End chat"
     received: list[Received] = field(default_factory=list)
     swallow: set[str] = field(default_factory=set)
     reply_delay_seconds: float = 0.0
@@ -69,6 +70,7 @@ class StandInServer:
             token = data.get("session_id")  # none at first: a server issues one, as Rasa's does
             self.session_requests.append(token)
             token = token or f"stand-in-token-{len(self.session_requests)}"
+            await sio.save_session(sid, {"token": token})
             await sio.enter_room(sid, token)
             await sio.emit("session_confirm", token, room=sid)
 
@@ -85,6 +87,8 @@ class StandInServer:
 
         @sio.on("session_end")
         async def session_end(sid: str, _: dict | None = None) -> dict:
+            session = await sio.get_session(sid)
+            self.ended.append(session["token"])
             return {"ok": True, "message_id": None}
 
         return app

@@ -54,6 +54,8 @@
   var ui = null; // the DOM, built once the stylesheet has loaded
   var socket = null; // null: not started; {}: loading the client; else the socket.io socket
   var connectWanted = false; // the widget was opened: keep trying until connected
+  var tokenToEnd = null; // a session "End chat" could not end yet (offline)
+  var ending = false; // the session being confirmed is only rejoined to be ended
   var sessionConfirmed = false;
   var outbox = []; // messages not yet acknowledged, in order
   var shownReplies = {}; // "messageId:index" of replies shown: a resent message's answer is not shown twice
@@ -446,6 +448,12 @@
 
   function resetConversation() {
     var live = socket && socket.connected && sessionConfirmed;
+    // Not connected (or not confirmed yet): the session is ended on the next connection,
+    // before a new one starts. Kept in memory only: the token must not outlive End chat on the device.
+    if (!live && store.sessionToken) {
+      if (socket && socket.connected) ending = true; // its confirmation is on the way
+      else tokenToEnd = store.sessionToken;
+    }
     outbox.forEach(function (entry) { clearTimeout(entry.timer); });
     outbox = [];
     updatePending();
@@ -454,13 +462,15 @@
     forgetStore();
     renderHistory();
     setTyping(false);
-    if (live) {
-      sessionConfirmed = false;
-      socket.emit("session_end", {}, function () {
-        // Only once the old session is ended: the server handles events concurrently.
-        socket.emit("session_request", {});
-      });
-    }
+    if (live) endSessionOnServer();
+  }
+
+  function endSessionOnServer() {
+    sessionConfirmed = false;
+    socket.emit("session_end", {}, function () {
+      // Only once the old session is ended: the server handles events concurrently.
+      socket.emit("session_request", {});
+    });
   }
 
   // --- conversation --------------------------------------------------------
@@ -643,7 +653,10 @@
     socket.on("connect", function () {
       // Every (re)connection asks for the conversation again, with its token
       // (none yet: the server starts a conversation and issues one).
-      socket.emit("session_request", store.sessionToken ? { session_id: store.sessionToken } : {});
+      var token = tokenToEnd || store.sessionToken;
+      ending = tokenToEnd !== null;
+      tokenToEnd = null;
+      socket.emit("session_request", token ? { session_id: token } : {});
     });
     socket.on("session_confirm", onSessionConfirm);
     socket.on("bot_uttered", onBotMessage);
@@ -658,6 +671,11 @@
   }
 
   function onSessionConfirm(token) {
+    if (ending) {
+      ending = false;
+      endSessionOnServer(); // then a new session is requested
+      return;
+    }
     if (typeof token === "string" && token !== store.sessionToken) {
       store.sessionToken = token;
       saveStore();

@@ -116,6 +116,24 @@ def test_offline_when_opened_it_says_so_and_starts_once_online(page: Page, conte
     assert chat.wait_for_reply(0) == ["echo: hello"]  # the greeting request went out after all
 
 
+def test_end_chat_offline_ends_the_session_once_back_online(page: Page, context: BrowserContext, stand_in):
+    chat = Chat(page)
+    chat.open()
+    chat.ask("first")
+    token = chat.session_id()
+    context.set_offline(True)
+    _expect_status(chat, r"offline")
+    page.get_by_role("button", name="End chat").click()
+    expect(chat.panel).to_be_hidden()
+    assert "stand-in-token" not in (page.evaluate("JSON.stringify(localStorage)") or "")
+
+    context.set_offline(False)
+    # Rejoined only to be ended, then a new session without a token.
+    page.wait_for_function("() => document.querySelector('.ally-aw').dataset.connection === 'connected'")
+    assert stand_in.ended == [token]
+    assert stand_in.session_requests[-2:] == [token, None]
+
+
 def test_a_lost_message_is_resent_with_its_id_and_answered_once(page: Page, stand_in: StandInServer):
     chat = Chat(page)
     chat.open()
