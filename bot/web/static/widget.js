@@ -63,6 +63,7 @@
   var graceTimer = null;
   var scriptRetryMs = 1000;
   var unread = 0;
+  var madeInert = []; // the page's elements the phone-size modal made inert
   var lastQuestion = null; // the latest user message element, to scroll answers under it
   var greetingRequested = false;
 
@@ -413,8 +414,6 @@
 
   // On a phone the panel covers the page: make it modal, so Tab and a screen
   // reader's cursor stay in it. Only what was not inert already is restored.
-  var madeInert = [];
-
   function updateModal() {
     var modal = !ui.panel.hidden && window.matchMedia(PHONE_LAYOUT).matches;
     if (modal) ui.panel.setAttribute("aria-modal", "true");
