@@ -93,6 +93,9 @@ def _shoot(browser: Browser, web_url: str, out_dir: Path) -> list[Path]:
         page.screenshot(path=str(shots[-1]))
         context.close()
 
+    shots.append(_offline_shot(browser, web_url, out_dir / "widget-offline-phone.png"))
+    shots.append(_zoom_shot(browser, web_url, out_dir / "widget-zoom-400.png"))
+
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.goto(web_url + "/faq")
     page.get_by_label("Search the questions").fill("rental")
@@ -100,6 +103,36 @@ def _shoot(browser: Browser, web_url: str, out_dir: Path) -> list[Path]:
     shots.append(out_dir / "faq.png")
     page.screenshot(path=str(shots[-1]))
     return shots
+
+
+def _offline_shot(browser: Browser, web_url: str, path: Path) -> Path:
+    """A phone gone offline: the status, the numbers to call and a message "Not sent — Retry"."""
+    context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(web_url + "/")
+    chat = Chat(page)
+    chat.open()
+    chat.ask("how do I cancel")
+    context.set_offline(True)
+    chat.input.fill("is my rental covered?")
+    chat.input.press("Enter")
+    page.get_by_role("button", name="Retry").wait_for(timeout=60_000)
+    page.screenshot(path=str(path))
+    context.close()
+    return path
+
+
+def _zoom_shot(browser: Browser, web_url: str, path: Path) -> Path:
+    """1280x1024 at 400 % zoom (320x256 CSS pixels): the compact panel."""
+    context = browser.new_context(viewport={"width": 320, "height": 256})
+    page = context.new_page()
+    page.goto(web_url + "/")
+    chat = Chat(page)
+    chat.open()
+    chat.ask("is my rental covered?")
+    page.screenshot(path=str(path))
+    context.close()
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bot import settings as product_settings
 from bot.content.faq import build_faq, faq_document, json_ld
+from bot.content.messages import render
 from bot.web.claims import add_claim_routes
 
 log = logging.getLogger(__name__)
@@ -32,15 +33,17 @@ DEFAULT_RASA_URL = product_settings.Settings().rasa_url
 JS = "application/javascript"
 CSS = "text/css"
 # Each route serves its files joined in order: both embeds carry the shared
-# DOM helpers (dom.js) so that each one stays a single script tag.
+# DOM helpers (dom.js), the FAQ embed its search, so that each one stays a single script tag.
 ASSET_FILES: dict[str, tuple[tuple[Path, ...], str]] = {
     "/widget.js": ((STATIC_DIR / "dom.js", STATIC_DIR / "widget.js"), JS),
     "/widget.css": ((STATIC_DIR / "widget.css",), CSS),
-    "/faq-embed.js": ((STATIC_DIR / "dom.js", STATIC_DIR / "faq-embed.js"), JS),
+    "/faq-embed.js": ((STATIC_DIR / "dom.js", STATIC_DIR / "faq-search.js", STATIC_DIR / "faq-embed.js"), JS),
     "/faq-embed.css": ((STATIC_DIR / "faq-embed.css",), CSS),
     "/site.css": ((STATIC_DIR / "site.css",), CSS),
     "/vendor/socket.io.min.js": ((SOCKET_IO_CLIENT,), JS),
 }
+# Beyond the server's longest answer time: the network's share of a turn.
+SEND_TIMEOUT_MARGIN_SECONDS = 5
 # Short enough that a deployment is picked up within minutes.
 ASSET_CACHE_CONTROL = "public, max-age=300"
 
@@ -82,6 +85,21 @@ def load_assets() -> dict[str, Asset]:
                 raise MissingAsset(f"{path} is missing{hint}")
         assets[route] = Asset(b"\n".join(p.read_bytes() for p in paths), content_type)
     return assets
+
+
+def widget_config(conf: product_settings.Settings) -> bytes:
+    """``AllyWidgetConfig``, served in front of widget.js: its texts with this deployment's numbers,
+    and how long to wait for an acknowledgement before showing "Not sent".
+
+    In the script itself, not fetched: a widget that cannot reach anything still has them. The
+    server answers every message within MESSAGE_TIMEOUT_SECONDS, if only to say to try again,
+    so a slow turn is never shown as not sent.
+    """
+    config = {
+        "unreachable": render("widget_unreachable")["text"].split("\n"),
+        "sendTimeoutMs": round((conf.message_timeout_seconds + SEND_TIMEOUT_MARGIN_SECONDS) * 1000),
+    }
+    return f"var AllyWidgetConfig = {script_safe_json(config)};\n".encode()
 
 
 def content_security_policy(rasa_url: str) -> str:
@@ -140,6 +158,8 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
 
 def create_app(settings: Settings) -> web.Application:
     assets = load_assets()
+    widget = assets["/widget.js"]
+    assets["/widget.js"] = Asset(widget_config(settings.conf) + widget.body, widget.content_type)
     entries = build_faq()
     document = faq_document(entries)
     attrs = {"rasa_url": html.escape(settings.rasa_url, quote=True)}

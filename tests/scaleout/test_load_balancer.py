@@ -269,7 +269,7 @@ def test_the_widget_talks_through_nginx_in_a_browser(balanced: Cluster) -> None:
         "socketio", SessionTokens(balanced.env["ASSISTANT_SECRET_KEY"]).session_of(session)
     )
     stored = [text for text, _ in stored_user_messages(balanced, [conversation])[conversation]]
-    assert stored == ["hello", "is my rental covered?"]  # the widget greets on opening
+    assert stored == ["hello", "is my rental covered?"]  # the widget says hello for the customer on opening
     assert any(e["uri"] == "/socket.io/" and e["status"] == "101" for e in access_log(balanced))  # WebSocket
 
 

@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.content.contacts import contacts
 from bot.content.faq import build_faq, faq_document, json_ld
 from bot.web import __main__ as web_main
 from bot.web import app as web_app
@@ -153,3 +154,30 @@ def test_a_missing_socket_io_client_stops_the_start_with_a_hint(monkeypatch, tmp
         create_app(Settings(RASA_URL))
     assert web_main.main(["--port", "0"]) == 2
     assert "npm ci" in capsys.readouterr().err
+
+
+def _widget_config(settings: Settings | None = None) -> dict[str, Any]:
+    async def main() -> str:
+        async with TestClient(TestServer(create_app(settings or Settings(RASA_URL)))) as client:
+            return await (await client.get("/widget.js")).text()
+
+    script = asyncio.run(main())
+    prefix = "var AllyWidgetConfig = "
+    assert script.startswith(prefix)
+    return json.loads(script[len(prefix) : script.index(";\n")])
+
+
+def test_the_widget_carries_the_numbers_to_call_when_it_cannot_connect(monkeypatch):
+    monkeypatch.setenv("ROADSIDE_PHONE", "1-999-555-0123")
+    text = "\n".join(_widget_config()["unreachable"])
+    assert "1-999-555-0123" in text and contacts()["gap_phone"] in text and "911" in text
+
+
+def test_the_widget_waits_longer_than_the_server_may_take_before_not_sent():
+    settings = Settings.from_env({"RASA_URL": RASA_URL, "MESSAGE_TIMEOUT_SECONDS": "7"})
+    assert _widget_config(settings)["sendTimeoutMs"] == (7 + web_app.SEND_TIMEOUT_MARGIN_SECONDS) * 1000
+
+
+def test_no_script_writes_a_phone_number_itself():
+    for path in STATIC.glob("*.js"):
+        assert not re.search(r"\d{3}[-. ]\d{4}", path.read_text(encoding="utf-8")), path.name

@@ -5,7 +5,9 @@
  * Optional data-heading-level (default 2) fits the category headings into the
  * host page's outline. The questions and answers come from HOST/faq.json,
  * which the server builds from the assistant's own responses. When the chat
- * widget is on the page, each answer offers "Ask the assistant".
+ * widget is on the page, each answer offers "Ask the assistant". A link to
+ * #faq-<topic> opens that entry. The embed puts the FAQ's schema.org FAQPage
+ * data on the host page, unless the page has it already (/faq does).
  */
 (function () {
   "use strict";
@@ -42,14 +44,14 @@
     item.id = "faq-" + entry.id;
     item.appendChild(el("summary", "ally-faq-question", entry.question));
     var body = el("div", "ally-faq-body");
-    body.appendChild(AllyDom.textWithPhoneLinks("p", "ally-faq-answer", entry.answer));
+    body.appendChild(AllyDom.textWithLinks("p", "ally-faq-answer", entry.answer));
     if (window.AllyAssistant) {
       body.appendChild(askButton(entry.question));
     }
     item.appendChild(body);
-    // What the search looks in: the question, the answer and the ways
+    // What the search looks in: the words of the entry and of the ways
     // customers phrase it (the assistant's training examples).
-    item.searchText = [entry.category, entry.question, entry.answer].concat(entry.keywords).join(" ").toLowerCase();
+    item.searchIndex = AllyFaqSearch.index(entry.search_terms);
     return item;
   }
 
@@ -88,19 +90,20 @@
     });
 
     function filter() {
-      var terms = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var query = input.value.trim();
+      var terms = AllyFaqSearch.queryWords(query);
       var shown = 0;
       groups.forEach(function (group) {
         var visible = 0;
         group.items.forEach(function (item) {
-          var match = terms.every(function (term) { return item.searchText.indexOf(term) !== -1; });
+          var match = AllyFaqSearch.matches(terms, item.searchIndex);
           item.hidden = !match;
           if (match) visible += 1;
         });
         group.section.hidden = visible === 0;
         shown += visible;
       });
-      count.textContent = terms.length
+      count.textContent = query
         ? (shown === 0 ? "No questions match. Try other words or ask the assistant."
           : shown + (shown === 1 ? " question matches" : " questions match"))
         : entries.length + " questions";
@@ -109,6 +112,31 @@
     input.addEventListener("input", filter);
     filter();
     root.appendChild(box);
+  }
+
+  // #faq-<topic>: open that entry and bring it into view.
+  function openLinkedEntry() {
+    var match = /^#faq-([\w-]+)$/.exec(window.location.hash);
+    var item = match && document.getElementById("faq-" + match[1]);
+    if (!item || item.tagName !== "DETAILS") return;
+    item.hidden = false;
+    item.parentNode.hidden = false;
+    item.open = true;
+    item.scrollIntoView();
+    item.querySelector("summary").focus();
+  }
+
+  // Search engines read the FAQ's structured data on the page that shows it.
+  function addStructuredData(data) {
+    var present = Array.prototype.some.call(
+      document.querySelectorAll('script[type="application/ld+json"]'),
+      function (tag) { return /"FAQPage"/.test(tag.textContent); }
+    );
+    if (present || !data) return;
+    var tag = el("script");
+    tag.type = "application/ld+json";
+    tag.textContent = JSON.stringify(data);
+    document.head.appendChild(tag);
   }
 
   // Resolves once every deferred script (such as the widget) has run, so
@@ -135,7 +163,12 @@
     css.href = assetBase + "faq-embed.css";
     document.head.appendChild(css);
     Promise.all([loadEntries(), pageReady()])
-      .then(function (results) { render(root, results[0].entries); })
+      .then(function (results) {
+        render(root, results[0].entries);
+        addStructuredData(results[0].structured_data);
+        openLinkedEntry();
+        window.addEventListener("hashchange", openLinkedEntry);
+      })
       .catch(function () {
         root.appendChild(el("p", "ally-faq-error", "The questions could not be loaded. Please refresh the page."));
       });
