@@ -18,6 +18,7 @@ from bot.domain import proof
 from bot.domain.answers import Reply
 from bot.domain.identity import IDENTITY_SLOTS
 from bot.domain.keys import Purpose, derive
+from bot.rasa_server import verified
 from bot.rasa_server.senders import CLIENT_METADATA_KEY
 from bot.settings import settings
 
@@ -72,12 +73,7 @@ def proven_contract_number(tracker: Tracker) -> str | None:
     post a tracker can set it. The proof is signed by this server for this
     conversation and lapses after VERIFICATION_IDLE_SECONDS.
     """
-    return proof.proven_contract(
-        _proof_key(),
-        tracker.get_slot("verification"),
-        tracker.sender_id,
-        settings().verification_idle_seconds,
-    )
+    return verified.proven_contract_number(tracker.get_slot(verified.PROOF_SLOT), tracker.sender_id)
 
 
 def verification_proof(contract_number: str, tracker: Tracker) -> list[EventType]:
