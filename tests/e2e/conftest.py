@@ -91,3 +91,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield Stack(urls["rasa"], urls["action"], urls["web"], env, log_file)
     finally:
         supervisor.stop()
+
+
+@pytest.fixture
+def twilio(stack: Stack) -> Iterator[twilio_standin.TwilioStandIn]:
+    """The local stand-in for Twilio's API the stack's TWILIO_API_URL names (texts out, MMS media in)."""
+    with twilio_standin.TwilioStandIn(port=port(18090), auth_token=stack.env["TWILIO_AUTH_TOKEN"]) as standin:
+        yield standin
