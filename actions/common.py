@@ -110,5 +110,16 @@ def input_channel(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "unknown"
 
 
+# The widget shows its "Attach a document" button on this (bot/web/static/widget.js).
+ATTACHMENTS_OFFER = {"claim_documents": True}
+
+
+def offer_attachments(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Tell the chat widget the conversation's claim takes documents (other channels have no button)."""
+    if input_channel(tracker) == "socketio":
+        # Rasa's socket.io output emits a custom message's "data" as the event's payload.
+        dispatcher.utter_message(json_message={"data": ATTACHMENTS_OFFER})
+
+
 def clear_identity_slots() -> list[EventType]:
     return [SlotSet(slot, None) for slot in IDENTITY_SLOTS]

@@ -22,13 +22,14 @@ from actions.common import (
     forget_verification,
     latest_entity,
     latest_intent,
+    offer_attachments,
     proven_contract_number,
     say,
     say_all,
     verification_proof,
     verified_contract,
 )
-from bot.claims.chat import status_reply, upload_link_reply
+from bot.claims.chat import ClaimAnswer, status_reply, upload_link_reply
 from bot.content.intents import BY_NAME, CLAIM_QUESTIONS, PERSONAL_QUESTIONS, Role
 from bot.domain.answers import long_date, personal_answer
 from bot.domain.clock import today
@@ -37,7 +38,7 @@ from bot.domain.policy import transfer_deadline
 
 LOOKUP_FORM = "lookup_form"
 # The claim questions' answers (bot/content/intents.py CLAIM_QUESTIONS), from the verified contract's claim.
-CLAIM_ANSWERS: dict[str, Callable[[str], str]] = {
+CLAIM_ANSWERS: dict[str, Callable[[str], ClaimAnswer]] = {
     "ask_gap_status": status_reply,
     "ask_upload_link": upload_link_reply,
 }
@@ -71,9 +72,10 @@ async def answer_from_contract(
         if contract is None:
             return None
         if question in CLAIM_QUESTIONS:
-            dispatcher.utter_message(
-                text=await call_service(CLAIM_ANSWERS[question], contract.contract_number)
-            )
+            answer = await call_service(CLAIM_ANSWERS[question], contract.contract_number)
+            dispatcher.utter_message(text=answer.text)
+            if answer.takes_documents:
+                offer_attachments(dispatcher, tracker)
         else:
             say_all(dispatcher, personal_answer(question, contract, today()))
     except ServiceUnavailable:

@@ -14,6 +14,7 @@ from actions.common import (
     call_service,
     forget_verification,
     input_channel,
+    offer_attachments,
     proven_contract_number,
     say,
 )
@@ -76,6 +77,7 @@ class ActionSubmitGapClaim(Action):
                 claim_reference=claim.reference,
                 claim_opened=long_date(claim.created_at.date()),
             )
+        offer_attachments(dispatcher, tracker)
         return reset
 
     @staticmethod

@@ -1,10 +1,12 @@
 """What the assistant says about a verified customer's claim: its status, and an upload link.
 
-Blocking (run with ``asyncio.to_thread``); called by actions/claims.py with the
+Blocking (run with ``asyncio.to_thread``); called by actions/contracts.py with the
 contract the conversation verified, never with one the customer merely named.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from bot.claims.intake import size_text
 from bot.claims.links import ClaimClosed, LinkRefused, issue_upload_link
@@ -14,31 +16,40 @@ from bot.data.claims import SMS, WIDGET, UnknownClaim
 from bot.settings import Settings, settings
 
 
-def status_reply(contract_number: str, conf: Settings | None = None) -> str:
+@dataclass(frozen=True)
+class ClaimAnswer:
+    text: str
+    takes_documents: bool  # the claim is open for documents: the widget offers "Attach a document"
+
+
+def status_reply(contract_number: str, conf: Settings | None = None) -> ClaimAnswer:
     """The latest claim's state, documents received with their dates and the review date."""
     summary = claim_status_summary(contract_number, conf)
-    return summary_text(summary) if summary is not None else claims_text("status_no_claim")
+    if summary is None:
+        return ClaimAnswer(claims_text("status_no_claim"), False)
+    return ClaimAnswer(summary_text(summary), not summary.final)
 
 
-def upload_link_reply(contract_number: str, conf: Settings | None = None) -> str:
+def upload_link_reply(contract_number: str, conf: Settings | None = None) -> ClaimAnswer:
     """A signed upload link for the contract's open claim, or why there is none."""
     conf = conf or settings()
     summary = claim_status_summary(contract_number, conf)
     if summary is None:
-        return claims_text("upload_link_no_claim")
+        return ClaimAnswer(claims_text("upload_link_no_claim"), False)
     try:
         link = issue_upload_link(summary.reference, conf)
     except (ClaimClosed, UnknownClaim):
-        return claims_text("claim_closed", claim_reference=summary.reference)
+        return ClaimAnswer(claims_text("claim_closed", claim_reference=summary.reference), False)
     except LinkRefused:
-        return claims_text("upload_link_unavailable")
-    return claims_text(
+        return ClaimAnswer(claims_text("upload_link_unavailable"), not summary.final)
+    text = claims_text(
         "upload_link",
         claim_reference=summary.reference,
         upload_link=link,
         link_hours=f"{conf.claims_upload_link_hours:g}",
         max_file_size=size_text(conf.claims_max_file_bytes),
     )
+    return ClaimAnswer(text, True)
 
 
 def updates_contact(input_channel: str, conversation_id: str) -> tuple[str, str] | None:

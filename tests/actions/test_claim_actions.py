@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from actions.common import ATTACHMENTS_OFFER
 from actions.contracts import CLAIM_ANSWERS, ActionAnswerPersonal
 from actions.gap_claims import ActionSubmitGapClaim
 from bot.claims.intake import Upload, intake_for_contract
@@ -104,3 +105,15 @@ def test_a_claim_opened_in_the_widget_updates_that_conversation() -> None:
 
 def test_a_claim_opened_over_rest_has_no_channel_for_updates() -> None:
     assert opened_in("rest", "rest:test-conversation") == (None, None)
+
+
+@pytest.mark.parametrize("channel, offered", [("socketio", True), ("rest", False), ("sms", False)])
+def test_only_the_widget_is_told_to_offer_attachments(channel: str, offered: bool) -> None:
+    conversation = f"{channel}:conversation-1"
+    t = tracker(
+        {**proven(CONTRACT, sender=conversation), "gap_confirmed": True},
+        sender=conversation,
+        events=[{"event": "user", "text": "yes", "input_channel": channel}],
+    )
+    dispatcher, _ = run(ActionSubmitGapClaim(), t)
+    assert ({"data": ATTACHMENTS_OFFER} in [m.get("custom") for m in dispatcher.messages]) is offered

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import pytest
 from bot.claims.contacts import remember_sms_number
 from bot.data import claims, services
 from bot.data.engine import reset_engine_cache
-from tests.e2e.conftest import TWILIO_FROM, Stack
+from tests.e2e.conftest import TWILIO_FROM, Stack, bot_cli
 from tests.support.twilio_standin import TwilioStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,16 +37,7 @@ def texted_claim(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def set_status(stack: Stack, reference: str, status: str) -> str:
     """`python -m bot claims set-status` on the stack's database; its output."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "claims", "set-status", reference, status, "--note", "e2e"],
-        cwd=ROOT,
-        env=stack.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return bot_cli(stack, "claims", "set-status", reference, status, "--note", "e2e")
 
 
 def wait_for_messages(twilio: TwilioStandIn, count: int, timeout: float = 60) -> None:

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
@@ -19,14 +16,13 @@ from itsdangerous import TimestampSigner
 from bot.claims.links import upload_token
 from bot.content.messages import claims_text, render
 from bot.settings import load
-from tests.e2e.conftest import TWILIO_FROM, Stack
+from tests.e2e.conftest import TWILIO_FROM, Stack, bot_cli
 from tests.e2e.test_claims import set_status, wait_for_messages
 from tests.e2e.test_rest import say, text_of
 from tests.e2e.test_sms import Sms
 from tests.support import samples
 from tests.support.twilio_standin import Media, TwilioStandIn
 
-ROOT = Path(__file__).resolve().parents[2]
 # Demo contracts with GAP that no other e2e test files a claim on.
 MOCKRIDGE = "Mockridge 80202 1C4RJFBGXPC604715"  # APP-100109, over SMS
 NUNEZ = "Núñez 78701 2T1BURHE4NC073158"  # APP-100102, over REST
@@ -36,16 +32,8 @@ LINK = re.compile(r"http://\S+/claims/upload/\S+")
 
 
 def show(stack: Stack, reference: str) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "claims", "show", reference, "--json"],
-        cwd=ROOT,
-        env=stack.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    """`python -m bot claims show REF --json`."""
+    return json.loads(bot_cli(stack, "claims", "show", reference, "--json"))
 
 
 def reference_in(text: str) -> str:

@@ -8,6 +8,7 @@ from bot.claims.contacts import sms_number
 from bot.claims.summary import claim_status_summary
 from bot.content.messages import claims_text
 from bot.sms.channel import SmsSettings, SmsWebhook
+from bot.sms.media import attachments
 from bot.sms.options import OfferedChoices
 from bot.sms.security import sender_id, sender_key
 from tests.sms.test_sms_webhook import (
@@ -105,3 +106,13 @@ def test_a_signed_message_keeps_the_number_encrypted_for_updates(conf):
     data, signature = signed(twilio_fields("hi"))
     asyncio.run(webhook.handle(URL, FORM, signature, data))
     assert sms_number(SENDER) == PHONE
+
+
+def test_attachments_are_read_in_order_and_bounded_by_twilios_limit():
+    form = {"NumMedia": "12", **{f"MediaUrl{n}": f"https://api.twilio.com/m/{n}" for n in range(12)}}
+    form["MediaContentType0"] = "Image/JPEG"
+    found = attachments(form)
+    assert [a.url for a in found] == [f"https://api.twilio.com/m/{n}" for n in range(10)]
+    assert found[0].content_type == "image/jpeg"
+    assert attachments({"NumMedia": "two", "MediaUrl0": "x"}) == []
+    assert attachments({"NumMedia": "1"}) == []  # a count without a URL is no attachment
