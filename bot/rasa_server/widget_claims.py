@@ -81,7 +81,11 @@ def add_claim_routes(
         except BodyTooLarge:
             return _answer(IntakeResult(Outcome.TOO_BIG))
         name = unquote(request.headers.get("x-document-name", "")[:MAX_NAME_CHARS]) or None
-        contract = await verified_contract_of(request.app.ctx.agent, conversation)
+        try:
+            contract = await verified_contract_of(request.app.ctx.agent, conversation)
+        except Exception:  # the tracker store is down: a clear "try later", never a 5xx
+            log.exception("widget document: the conversation could not be read")
+            return _answer(IntakeResult(Outcome.UNAVAILABLE))
         result = await asyncio.to_thread(intake_for_contract, contract, Upload(data, name, CHANNEL))
         log.info("widget document: %s", result.outcome.value)
         return _answer(result)
