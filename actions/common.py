@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.claims.intake import IntakeResult, Outcome
 from bot.content.messages import render
 from bot.data import services
 from bot.data.services import ContractView
@@ -110,15 +111,21 @@ def input_channel(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "unknown"
 
 
-# The widget shows its "Attach a document" button on this (bot/web/static/widget.js).
-ATTACHMENTS_OFFER = {"claim_documents": True}
+def attachments_offer() -> dict[str, Any]:
+    """What the widget's "Attach a document" button needs (bot/web/static/widget.js): the file
+    cap, and what to say for a file over it without sending it (a browser can't read an early 413)."""
+    return {
+        "claim_documents": True,
+        "max_file_bytes": settings().claims_max_file_bytes,
+        "too_big": IntakeResult(Outcome.TOO_BIG).reply(),
+    }
 
 
 def offer_attachments(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """Tell the chat widget the conversation's claim takes documents (other channels have no button)."""
     if input_channel(tracker) == "socketio":
         # Rasa's socket.io output emits a custom message's "data" as the event's payload.
-        dispatcher.utter_message(json_message={"data": ATTACHMENTS_OFFER})
+        dispatcher.utter_message(json_message={"data": attachments_offer()})
 
 
 def clear_identity_slots() -> list[EventType]:

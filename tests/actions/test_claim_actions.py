@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from actions.common import ATTACHMENTS_OFFER
+from actions.common import attachments_offer
 from actions.contracts import CLAIM_ANSWERS, ActionAnswerPersonal
 from actions.gap_claims import ActionSubmitGapClaim
 from bot.claims.intake import Upload, intake_for_contract
@@ -116,4 +116,7 @@ def test_only_the_widget_is_told_to_offer_attachments(channel: str, offered: boo
         events=[{"event": "user", "text": "yes", "input_channel": channel}],
     )
     dispatcher, _ = run(ActionSubmitGapClaim(), t)
-    assert ({"data": ATTACHMENTS_OFFER} in [m.get("custom") for m in dispatcher.messages]) is offered
+    assert ({"data": attachments_offer()} in [m.get("custom") for m in dispatcher.messages]) is offered
+    if offered:
+        assert attachments_offer()["max_file_bytes"] == 10 * 1024 * 1024
+        assert "up to 10 MB" in attachments_offer()["too_big"]

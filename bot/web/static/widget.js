@@ -269,7 +269,7 @@
   }
 
   function onBotMessage(data) {
-    if (data && data.claim_documents === true) return attachments.offer();
+    if (data && data.claim_documents === true) return attachments.offer(data);
     if (!data || (typeof data.text !== "string" && !data.quick_replies)) return;
     var buttons = (data.quick_replies || data.buttons || []).map(function (b) {
       return { title: String(b.title), payload: String(b.payload) };
@@ -292,11 +292,12 @@
   // or why not) is shown as the assistant's message.
 
   var attachments = (function () {
-    var OFFERED_KEY = "ally-assistant:documents-offered"; // holds the session token it was offered in
+    var OFFERED_KEY = "ally-assistant:documents-offered"; // the offer, with the session token it was made in
     var ACCEPT = "application/pdf,image/*"; // image/*: phones offer the camera too
     var UPLOAD_URL = rasaUrl + "/webhooks/socketio/document";
     var NOT_SENT = "The document could not be sent. Please check your connection and try again.";
     var parts = null;
+    var limits = { maxBytes: Infinity, tooBig: "" }; // from the server's offer
 
     function build(form) {
       var bar = el("div", "ally-aw-attach");
@@ -324,15 +325,23 @@
         sendEach(files);
       });
       parts = { bar: bar, button: button, progress: progress };
-      if (store.sessionToken && remembered() === store.sessionToken) bar.hidden = false;
+      var saved = remembered();
+      if (saved && store.sessionToken && saved.token === store.sessionToken) show(saved);
     }
 
     function remembered() {
-      try { return window.localStorage.getItem(OFFERED_KEY); } catch (e) { return null; }
+      try { return JSON.parse(window.localStorage.getItem(OFFERED_KEY) || "null"); } catch (e) { return null; }
     }
 
-    function offer() {
-      try { window.localStorage.setItem(OFFERED_KEY, store.sessionToken || ""); } catch (e) { /* shown until reload */ }
+    function offer(data) {
+      var saved = { token: store.sessionToken, maxBytes: data.max_file_bytes, tooBig: data.too_big };
+      try { window.localStorage.setItem(OFFERED_KEY, JSON.stringify(saved)); } catch (e) { /* shown until reload */ }
+      show(saved);
+    }
+
+    function show(saved) {
+      if (typeof saved.maxBytes === "number") limits.maxBytes = saved.maxBytes;
+      if (typeof saved.tooBig === "string") limits.tooBig = saved.tooBig;
       if (parts) parts.bar.hidden = false;
     }
 
@@ -346,6 +355,7 @@
     }
 
     function upload(file, then) {
+      if (file.size > limits.maxBytes && limits.tooBig) return finish(limits.tooBig, then); // not sent at all
       parts.button.disabled = true;
       parts.progress.value = 0;
       parts.progress.hidden = false;

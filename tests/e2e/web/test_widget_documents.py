@@ -71,6 +71,13 @@ def test_attach_a_document_then_hear_about_the_claim(
         f"we received payoff.pdf for GAP claim {reference}"
     )
     assert f"we received title photo.jpg for GAP claim {reference}" in chat.bot_texts()[before]
+    # A file over the cap is answered at once, without sending it.
+    big = tmp_path / "huge scan.pdf"
+    big.write_bytes(samples.pdf() + b"\0" * (10 * 1024 * 1024))
+    with page.expect_file_chooser() as chooser:
+        attach.click()
+    chooser.value.set_files(str(big))
+    expect(page.locator(".ally-aw-msg--bot .ally-aw-text").last).to_contain_text("That file is too large")
     assert [(d["filename"], d["channel"]) for d in show(stack, reference)["documents"]] == [
         ("title photo.jpg", "socketio"),
         ("payoff.pdf", "socketio"),
