@@ -76,6 +76,7 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
 async def _nothing_verified(_: str) -> str | None:
+    """A webhook that can't read conversations (no Rasa agent) attaches no document."""
     return None
 
 
