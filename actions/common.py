@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.claims.intake import IntakeResult, Outcome
 from bot.content.messages import render
 from bot.data import services
 from bot.data.services import ContractView
@@ -18,6 +19,7 @@ from bot.domain import proof
 from bot.domain.answers import Reply
 from bot.domain.identity import IDENTITY_SLOTS
 from bot.domain.keys import Purpose, derive
+from bot.rasa_server import verified
 from bot.rasa_server.senders import CLIENT_METADATA_KEY
 from bot.settings import settings
 
@@ -72,12 +74,7 @@ def proven_contract_number(tracker: Tracker) -> str | None:
     post a tracker can set it. The proof is signed by this server for this
     conversation and lapses after VERIFICATION_IDLE_SECONDS.
     """
-    return proof.proven_contract(
-        _proof_key(),
-        tracker.get_slot("verification"),
-        tracker.sender_id,
-        settings().verification_idle_seconds,
-    )
+    return verified.proven_contract_number(tracker.get_slot(verified.PROOF_SLOT), tracker.sender_id)
 
 
 def verification_proof(contract_number: str, tracker: Tracker) -> list[EventType]:
@@ -112,6 +109,23 @@ def client_of(tracker: Tracker) -> str:
 
 def input_channel(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "unknown"
+
+
+def attachments_offer() -> dict[str, Any]:
+    """What the widget's "Attach a document" button needs (bot/web/static/widget.js): the file
+    cap, and what to say for a file over it without sending it (a browser can't read an early 413)."""
+    return {
+        "claim_documents": True,
+        "max_file_bytes": settings().claims_max_file_bytes,
+        "too_big": IntakeResult(Outcome.TOO_BIG).reply(),
+    }
+
+
+def offer_attachments(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Tell the chat widget the conversation's claim takes documents (other channels have no button)."""
+    if input_channel(tracker) == "socketio":
+        # Rasa's socket.io output emits a custom message's "data" as the event's payload.
+        dispatcher.utter_message(json_message={"data": attachments_offer()})
 
 
 def clear_identity_slots() -> list[EventType]:

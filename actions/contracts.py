@@ -8,6 +8,7 @@ has lapsed the customer is asked to verify again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -21,20 +22,26 @@ from actions.common import (
     forget_verification,
     latest_entity,
     latest_intent,
+    offer_attachments,
     proven_contract_number,
     say,
     say_all,
     verification_proof,
     verified_contract,
 )
-from bot.content.intents import BY_NAME, PERSONAL_QUESTIONS, Role
-from bot.data import services
+from bot.claims.chat import ClaimAnswer, status_reply, upload_link_reply
+from bot.content.intents import BY_NAME, CLAIM_QUESTIONS, PERSONAL_QUESTIONS, Role
 from bot.domain.answers import long_date, personal_answer
 from bot.domain.clock import today
 from bot.domain.dates import parse_natural_date
 from bot.domain.policy import transfer_deadline
 
 LOOKUP_FORM = "lookup_form"
+# The claim questions' answers (bot/content/intents.py CLAIM_QUESTIONS), from the verified contract's claim.
+CLAIM_ANSWERS: dict[str, Callable[[str], ClaimAnswer]] = {
+    "ask_gap_status": status_reply,
+    "ask_upload_link": upload_link_reply,
+}
 
 
 def _role(intent: str | None) -> Role | None:
@@ -64,13 +71,16 @@ async def answer_from_contract(
         contract = await verified_contract(tracker)
         if contract is None:
             return None
-        claim = None
-        if question == "ask_gap_status":
-            claim = await call_service(services.latest_gap_claim, contract.contract_number)
+        if question in CLAIM_QUESTIONS:
+            answer = await call_service(CLAIM_ANSWERS[question], contract.contract_number)
+            dispatcher.utter_message(text=answer.text)
+            if answer.takes_documents:
+                offer_attachments(dispatcher, tracker)
+        else:
+            say_all(dispatcher, personal_answer(question, contract, today()))
     except ServiceUnavailable:
         say(dispatcher, "service_unavailable")
         return []
-    say_all(dispatcher, personal_answer(question, contract, today(), claim))
     return verification_proof(contract.contract_number, tracker)
 
 

@@ -14,10 +14,13 @@ from actions.common import (
     call_service,
     forget_verification,
     input_channel,
+    offer_attachments,
     proven_contract_number,
     say,
 )
+from bot.claims.chat import updates_contact
 from bot.data import services
+from bot.data.claims import set_claim_contact
 from bot.domain.answers import long_date
 from bot.domain.clock import today
 from bot.domain.policy import gap_review_due
@@ -58,6 +61,7 @@ class ActionSubmitGapClaim(Action):
             say(dispatcher, "service_unavailable")
             return reset
         GAP_CLAIMS.labels("opened" if created else "already_open").inc()
+        await self._record_contact(claim.reference, tracker)
         if created:
             log.info("GAP claim %s opened for contract %s", claim.reference, number)
             say(
@@ -73,7 +77,20 @@ class ActionSubmitGapClaim(Action):
                 claim_reference=claim.reference,
                 claim_opened=long_date(claim.created_at.date()),
             )
+        offer_attachments(dispatcher, tracker)
         return reset
+
+    @staticmethod
+    async def _record_contact(reference: str, tracker: Tracker) -> None:
+        """Send the claim's status updates to this conversation's channel (docs/claims.md)."""
+        contact = updates_contact(input_channel(tracker), tracker.sender_id)
+        if contact is None:
+            return
+        try:
+            await call_service(set_claim_contact, reference, *contact)
+        except ServiceUnavailable:
+            # The claim is open; only its updates lack a channel (the customer can still ask).
+            log.warning("GAP claim %s: its contact for updates was not recorded", reference)
 
     @staticmethod
     async def _explain_refusal(dispatcher: CollectingDispatcher, reason: str, number: str) -> None:

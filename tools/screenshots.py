@@ -22,6 +22,7 @@ from bot.ops.health import responds
 from bot.ops.model import current_model
 from bot.ops.supervisor import LaunchFailed, Supervisor
 from bot.settings import settings
+from tests.support import samples
 from tests.support.browser import Chat, launch
 from tests.support.launch import launcher
 
@@ -52,6 +53,7 @@ def running_stack(web_url: str, rasa_url: str) -> Iterator[str]:
             PYTHONPATH=str(ROOT),
             DATABASE_URL=f"sqlite:///{tmp}/screenshots.db",
             TRACKER_DB=f"{tmp}/trackers.db",
+            CLAIMS_STORAGE_DIR=f"{tmp}/claims",
         )
         for derived in ("RASA_URL", "ACTION_SERVER_URL"):  # the launcher derives them from the ports
             env.pop(derived, None)
@@ -71,6 +73,8 @@ def running_stack(web_url: str, rasa_url: str) -> Iterator[str]:
             supervisor.stop()
 
 
+# The demo contract the claim picture opens (or finds) a GAP claim on (data/demo/contracts.csv).
+CLAIM_CONTRACT = "Smith-Jones 98101 5YJ3E1EAXPF402917"
 # (file, viewport width, height, phone?, question asked before the picture)
 CHAT_SHOTS = [
     ("widget-desktop.png", 1280, 800, False, "is my rental covered?"),
@@ -95,6 +99,7 @@ def _shoot(browser: Browser, web_url: str, out_dir: Path) -> list[Path]:
 
     shots.append(_offline_shot(browser, web_url, out_dir / "widget-offline-phone.png"))
     shots.append(_zoom_shot(browser, web_url, out_dir / "widget-zoom-400.png"))
+    shots.append(_claim_shot(browser, web_url, out_dir))
 
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.goto(web_url + "/faq")
@@ -133,6 +138,29 @@ def _zoom_shot(browser: Browser, web_url: str, path: Path) -> Path:
     page.screenshot(path=str(path))
     context.close()
     return path
+
+
+def _claim_shot(browser: Browser, web_url: str, out_dir: Path) -> Path:
+    """A GAP claim opened in the widget (a demo contract), then a photo attached through the button."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(web_url + "/")
+    chat = Chat(page)
+    chat.open()
+    for message in ("start my GAP claim", CLAIM_CONTRACT, "yes"):
+        chat.ask(message)
+    before = len(chat.bot_texts())
+    with tempfile.TemporaryDirectory() as tmp:
+        photo = Path(tmp) / "title photo.jpg"
+        photo.write_bytes(samples.jpeg())
+        with page.expect_file_chooser() as chooser:
+            page.get_by_role("button", name="Attach a document").click()
+        chooser.value.set_files(str(photo))
+        chat.wait_for_reply(before)
+    shot = out_dir / "widget-claim.png"
+    page.screenshot(path=str(shot))
+    context.close()
+    return shot
 
 
 def main(argv: list[str] | None = None) -> int:

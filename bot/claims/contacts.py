@@ -73,9 +73,7 @@ def remember_sms_number(sender_id: str, phone: str, conf: Settings | None = None
     cipher = _cipher(conf)
     number = normalise_phone(phone)
     if cipher is None:
-        log.warning(
-            "CONTACT_ENCRYPTION_KEY is not set: an SMS number was not stored, so no texts can go to it"
-        )
+        _warn_no_key()
         return False
     if number is None or not sender_id:
         log.warning("an SMS number was not stored: it is not a valid number")

@@ -67,6 +67,26 @@ class Outcome(str, enum.Enum):
     MEDIA_UNAVAILABLE = "media_unavailable"  # an MMS picture could not be downloaded
 
 
+# The HTTP status each outcome is answered with by the upload routes (the upload page, the widget's).
+STATUS_BY_OUTCOME = {
+    Outcome.ACCEPTED: 201,
+    Outcome.DUPLICATE: 409,
+    Outcome.EMPTY: 400,
+    Outcome.NO_FILE: 400,
+    Outcome.WRONG_TYPE: 415,
+    Outcome.CORRUPT: 422,
+    Outcome.TOO_BIG: 413,
+    Outcome.BAD_NAME: 400,
+    Outcome.TOO_MANY_FILES: 409,
+    Outcome.CLAIM_FULL: 413,
+    Outcome.CLAIM_CLOSED: 409,
+    Outcome.NO_OPEN_CLAIM: 404,
+    Outcome.NOT_VERIFIED: 403,
+    Outcome.LINK_EXPIRED: 410,
+    Outcome.LINK_INVALID: 403,
+    Outcome.UNAVAILABLE: 409,  # storage failed or links are off: try again later / call
+    Outcome.MEDIA_UNAVAILABLE: 409,
+}
 _LINK_OUTCOMES = {
     LinkProblem.EXPIRED: Outcome.LINK_EXPIRED,
     LinkProblem.INVALID: Outcome.LINK_INVALID,

@@ -98,12 +98,13 @@ async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
 
 
 async def intake_mms_media(
-    contract_number: str | None, media_url: str, conf: Settings | None = None
+    contract_number: str | None, media_url: str, conf: Settings | None = None, filename: str | None = None
 ) -> IntakeResult:
     """Download one MMS picture and add it to the verified contract's open claim.
 
     The SMS channel calls this for each MediaUrlN of a signed webhook, with the
     contract its conversation verified (None: NOT_VERIFIED, nothing fetched).
+    MMS media have no file name: ``filename`` is the one the channel gives it.
     """
     conf = conf or settings()
     if not contract_number:
@@ -115,4 +116,6 @@ async def intake_mms_media(
         return IntakeResult(
             Outcome.TOO_BIG if refused.problem is MediaProblem.TOO_BIG else Outcome.MEDIA_UNAVAILABLE
         )
-    return await asyncio.to_thread(intake_for_contract, contract_number, Upload(data, None, "sms"), conf=conf)
+    return await asyncio.to_thread(
+        intake_for_contract, contract_number, Upload(data, filename, "sms"), conf=conf
+    )

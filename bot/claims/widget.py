@@ -19,8 +19,23 @@ from typing import Protocol
 
 from bot.data import outbox
 from bot.data.claims import utc_now
+from bot.domain.keys import Purpose, derive
+from bot.settings import Settings
 
 PUSH_TIMEOUT_SECONDS = 5.0
+# The push route, under the Rasa server's socket.io channel (bot/rasa_server/widget_claims.py).
+CHANNEL_PREFIX = "/webhooks/socketio"
+PUSH_ROUTE = "/claim_update"
+
+
+def push_token(conf: Settings) -> str:
+    """WIDGET_PUSH_TOKEN, else one derived from ASSISTANT_SECRET_KEY, which every process shares."""
+    return conf.widget_push_token or derive(conf.secret_key, Purpose.WIDGET_PUSH).hex()
+
+
+def push_url(conf: Settings) -> str:
+    """WIDGET_PUSH_URL, else the local Rasa server's push route (`make run`; the first replica's in a topology)."""
+    return conf.widget_push_url or f"http://127.0.0.1:{conf.rasa_port}{CHANNEL_PREFIX}{PUSH_ROUTE}"
 
 
 class PushFailed(Exception):

@@ -149,6 +149,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent("ask_my_plan", Role.CONTRACT),
     Intent("ask_my_vehicle", Role.CONTRACT),
     Intent("ask_contract_end", Role.CONTRACT),
+    Intent("ask_upload_link", Role.CONTRACT),
     Intent("lookup_contract", Role.FORM_TRIGGER, form="lookup_form"),
     Intent("start_gap_claim", Role.FORM_TRIGGER, form="gap_claim_form"),
     Intent(
@@ -187,6 +188,8 @@ PERSONALISABLE_QUESTIONS = named(Role.PERSONALISABLE)
 CONTRACT_QUESTIONS = named(Role.CONTRACT)
 # What `action_answer_personal` answers from a verified contract (bot.domain.answers).
 PERSONAL_QUESTIONS = PERSONALISABLE_QUESTIONS + CONTRACT_QUESTIONS
+# Personal questions answered from the contract's GAP claim (bot/claims/chat.py), not from the contract.
+CLAIM_QUESTIONS = ("ask_gap_status", "ask_upload_link")
 # Asking for the look-up itself: verified, it answers with the contract summary.
 LOOKUP_CONTRACT = trigger("lookup_form")
 # The forms that collect last name, ZIP code and VIN.

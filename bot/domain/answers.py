@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from bot.data.services import ClaimView, ContractView
+from bot.data.services import ContractView
 from bot.domain.policy import (
     FULL_REFUND_WINDOW_DAYS,
     refund_quote,
@@ -41,17 +41,18 @@ def contract_summary(c: ContractView) -> str:
     return f"{c.plan.value} on your {c.vehicle}, VIN ending {c.vin[-6:]}"
 
 
-def personal_answer(
-    question: str, c: ContractView, today: date, claim: ClaimView | None = None
-) -> list[Reply]:
-    """Answer ``question`` (an intent name) from contract ``c``."""
-    replies = _answer(question, c, today, claim)
-    if c.status != "active" and question != "ask_gap_status":
+def personal_answer(question: str, c: ContractView, today: date) -> list[Reply]:
+    """Answer ``question`` (an intent name) from contract ``c``.
+
+    Claim questions (CLAIM_QUESTIONS) are answered from the claim, by bot/claims/chat.py.
+    """
+    replies = _answer(question, c, today)
+    if c.status != "active":
         replies.append(Reply("contract_not_active", {"contract_status": c.status}))
     return replies
 
 
-def _answer(question: str, c: ContractView, today: date, claim: ClaimView | None) -> list[Reply]:
+def _answer(question: str, c: ContractView, today: date) -> list[Reply]:
     if question == "ask_coverage":
         return [Reply("my_coverage_with_gap" if c.has_gap else "my_coverage", {"plan": c.plan.value})]
     if question == "ask_rental":
@@ -82,19 +83,6 @@ def _answer(question: str, c: ContractView, today: date, claim: ClaimView | None
                     "purchase_date": long_date(c.purchase_date),
                     "term_months": str(c.term_months),
                     "end_date": long_date(c.end_date),
-                },
-            )
-        ]
-    if question == "ask_gap_status":
-        if claim is None:
-            return [Reply("gap_no_claim")]
-        return [
-            Reply(
-                "gap_status",
-                {
-                    "claim_reference": claim.reference,
-                    "claim_opened": long_date(claim.created_at.date()),
-                    "claim_status": claim.status,
                 },
             )
         ]

@@ -19,6 +19,7 @@ class Purpose(enum.Enum):
     CLIENT = "client key v1"
     THROTTLE = "verification throttle key v1"
     TRACKER = "tracker store encryption v1"
+    WIDGET_PUSH = "widget push token v1"
 
 
 class MissingSecret(RuntimeError):

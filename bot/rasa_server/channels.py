@@ -35,6 +35,7 @@ from bot.rasa_server.endings import end_conversation
 from bot.rasa_server.guard import handle_safely
 from bot.rasa_server.idempotency import DELIVERY_ID, delivery_message_id
 from bot.rasa_server.senders import client_metadata, conversation_id, request_ip
+from bot.rasa_server.widget_claims import add_claim_routes, updates_for
 from bot.settings import settings
 
 log = logging.getLogger(__name__)
@@ -264,12 +265,14 @@ class SafeSocketIOInput(SocketIOInput):
             tag_session_ids(sio.eio, replica)
         tokens = SessionTokens(settings().secret_key)
         namespace = self.namespace
+        add_claim_routes(bp, sio, namespace, self.bot_message_evt, tokens.session_of)
 
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: str, data: Any) -> None:
             """Continue the session a valid token names, else start a new one; confirm with its token."""
             token = data.get("session_id") if isinstance(data, dict) else None
             session = tokens.session_of(token)
+            continued = session is not None
             if session is None:
                 session, token = tokens.issue()
             conversation = conversation_id(self.name(), session)
@@ -286,6 +289,9 @@ class SafeSocketIOInput(SocketIOInput):
                 )
             await _settled(sio.enter_room(sid, conversation, namespace=namespace))
             await sio.emit("session_confirm", token, room=sid, namespace=namespace)
+            if continued:  # claim updates that came while the customer was away, each shown once
+                for text in await updates_for(conversation):
+                    await sio.emit(self.bot_message_evt, {"text": text}, room=sid, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: str, data: Any) -> dict[str, Any]:

@@ -22,7 +22,16 @@ def scrape_response(request: Request) -> HTTPResponse:
     token = settings().metrics_token
     if not token:
         return response.json({"error": "metrics are off (set METRICS_TOKEN)"}, status=404)
-    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(given.encode(), token.encode()):
+    if not holds_token(request, token):
         return response.json({"error": "send Authorization: Bearer <METRICS_TOKEN>"}, status=401)
     return response.raw(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+
+def bearer(request: Request) -> str:
+    """The token of the request's ``Authorization: Bearer <token>`` header ("" without one)."""
+    return str(request.headers.get("authorization", "")).removeprefix("Bearer ").strip()
+
+
+def holds_token(request: Request, token: str) -> bool:
+    """The request carries ``Authorization: Bearer <token>`` (compared in constant time)."""
+    return hmac.compare_digest(bearer(request).encode(), token.encode())

@@ -30,10 +30,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 from multidict import MultiDict
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.claims.contacts import remember_sms_number
 from bot.content.messages import options_text, sms_text
 from bot.data.deliveries import MAX_MESSAGE_ID_CHARS, DeliveryLog, delivery_log
 from bot.domain.identity import mask_phone
@@ -42,8 +43,10 @@ from bot.rasa_server.bodies import BodyTooLarge, read_capped
 from bot.rasa_server.guard import guarded
 from bot.rasa_server.idempotency import delivery_message_id
 from bot.rasa_server.senders import client_metadata, conversation_id
+from bot.rasa_server.verified import verified_contract_of
 from bot.settings import DEFAULT_DELIVERY_MEMORY_SECONDS, settings
 from bot.settings import load as load_settings
+from bot.sms.media import VerifiedContract, attachments, take_attachments
 from bot.sms.options import Choice, OfferedChoices
 from bot.sms.security import sender_id, sender_key, signature_valid
 from bot.sms.text import (
@@ -70,6 +73,11 @@ MAX_BODY_BYTES = 64 * 1024
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+async def _nothing_verified(_: str) -> str | None:
+    """A webhook that can't read conversations (no Rasa agent) attaches no document."""
+    return None
 
 
 class OptOutStore(Protocol):
@@ -162,12 +170,14 @@ class SmsWebhook:
         choices: OfferedChoices,
         opt_outs: OptOutStore,
         deliveries: DeliveryLog,
+        verified_contract: VerifiedContract = _nothing_verified,
     ) -> None:
         self.settings = settings
         self.on_new_message = on_new_message
         self.choices = choices
         self.opt_outs = opt_outs
         self.deliveries = deliveries
+        self.verified_contract = verified_contract
         # Said once, at startup, not on every refusal.
         if not settings.auth_token:
             log.warning("TWILIO_AUTH_TOKEN is not set: the SMS channel refuses every request")
@@ -200,9 +210,7 @@ class SmsWebhook:
         if not phone or not message_sid or len(message_sid) > MAX_MESSAGE_ID_CHARS:
             return _refuse(400, "missing From, or missing or overlong MessageSid")
         try:
-            bodies = await self._reply(
-                sender_id(phone, self.settings.sender_key), form.get("Body", ""), message_sid
-            )
+            bodies = await self._reply(sender_id(phone, self.settings.sender_key), phone, form, message_sid)
             # Claimed after the turn: a replay (or Twilio retrying a request whose
             # replica died after storing the turn) runs nothing again
             # (bot/rasa_server/idempotency.py), and only the first delivery answers.
@@ -217,7 +225,8 @@ class SmsWebhook:
             bodies = _text("error")
         return WebhookReply(200, twiml(bodies))
 
-    async def _reply(self, sender: str, text: str, message_sid: str) -> list[str]:
+    async def _reply(self, sender: str, phone: str, form: MultiDict[str], message_sid: str) -> list[str]:
+        text = form.get("Body", "")
         word = keyword(text)
         if word is Keyword.OPT_IN:
             await asyncio.to_thread(self.opt_outs.set_opted_out, sender, False)
@@ -231,12 +240,27 @@ class SmsWebhook:
             await asyncio.to_thread(self.opt_outs.set_opted_out, sender, True)
             self.choices.remember(sender, ())
             return _text("opted_out")
+        await self._remember_number(sender, phone)
+        media = attachments(form)
+        if media:
+            # The pictures are the message: a caption ("here you go") is not read as a question.
+            self.choices.remember(sender, ())
+            replies = await take_attachments(conversation_id("sms", sender), media, self.verified_contract)
+            return split_message(gsm_friendly("\n\n".join(replies)))
         bodies = await self._converse(sender, text, message_sid)
         if (
             request is OptOutRequest.UNSURE
         ):  # "cancel please" may mean the contract: answer, and say how to stop
             bodies = split_message("\n\n".join([*bodies, *_text("opt_out_hint")]))
         return bodies
+
+    @staticmethod
+    async def _remember_number(sender: str, phone: str) -> None:
+        """Keep the number (encrypted) so a claim opened here can be texted its updates (docs/claims.md)."""
+        try:
+            await asyncio.to_thread(remember_sms_number, sender, phone)
+        except Exception:  # the reply matters more than the stored number
+            log.exception("SMS number of %s not stored", mask_phone(phone))
 
     async def _converse(self, sender: str, text: str, message_sid: str) -> list[str]:
         if len(text) > MAX_INBOUND_CHARS:
@@ -251,7 +275,7 @@ class SmsWebhook:
         # A typed "/payload" goes on as typed: the Rasa server reads it as plain
         # text unless it is one of the buttons just offered (bot/rasa_server/payload_gate.py).
         message = choice.payload if choice else text.strip()
-        if not message:  # empty, or a picture with no text
+        if not message:  # empty (pictures are documents, taken before)
             return _text("no_text")
         collector = SmsOutput()
         await self.on_new_message(
@@ -304,14 +328,24 @@ class SmsInput(InputChannel):
         # The guard every channel shares (rate limits, timeouts, and a notice
         # with the phone numbers when the bot fails or stays silent) is in
         # `guarded`; its failure watch is installed by rasa_process.prepare.
+        sms_webhook = Blueprint("sms_webhook", __name__)
+        server: list[Sanic] = []  # the app, kept at start: its agent reads the conversations
+
+        async def verified_contract(conversation: str) -> str | None:
+            return await verified_contract_of(server[0].ctx.agent, conversation) if server else None
+
         webhook = SmsWebhook(
             self.settings,
             guarded(on_new_message, SMS_REPLY_TIMEOUT_SECONDS),
             self.choices,
             self.opt_outs,
             self.deliveries,
+            verified_contract,
         )
-        sms_webhook = Blueprint("sms_webhook", __name__)
+
+        @sms_webhook.listener("before_server_start")
+        async def keep_app(app: Sanic, _: Any) -> None:
+            server.append(app)
 
         @sms_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

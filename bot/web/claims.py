@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import BodyPartReader, web
 
-from bot.claims.intake import IntakeResult, Outcome, Upload, intake_with_link, size_text
+from bot.claims.intake import STATUS_BY_OUTCOME, IntakeResult, Outcome, Upload, intake_with_link, size_text
 from bot.claims.links import LinkProblem, LinkRefused, verify_upload_token
 from bot.claims.worker import STATUS_CALLBACK_PATH
 from bot.content.messages import claims_text
@@ -56,25 +56,6 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 
-STATUS_BY_OUTCOME = {
-    Outcome.ACCEPTED: 201,
-    Outcome.DUPLICATE: 409,
-    Outcome.EMPTY: 400,
-    Outcome.NO_FILE: 400,
-    Outcome.WRONG_TYPE: 415,
-    Outcome.CORRUPT: 422,
-    Outcome.TOO_BIG: 413,
-    Outcome.BAD_NAME: 400,
-    Outcome.TOO_MANY_FILES: 409,
-    Outcome.CLAIM_FULL: 413,
-    Outcome.CLAIM_CLOSED: 409,
-    Outcome.NO_OPEN_CLAIM: 404,
-    Outcome.NOT_VERIFIED: 403,
-    Outcome.LINK_EXPIRED: 410,
-    Outcome.LINK_INVALID: 403,
-    Outcome.UNAVAILABLE: 409,  # storage failed or links are off: try again later / call
-    Outcome.MEDIA_UNAVAILABLE: 409,
-}
 _LINK_OUTCOMES = {
     LinkProblem.EXPIRED: Outcome.LINK_EXPIRED,
     LinkProblem.INVALID: Outcome.LINK_INVALID,

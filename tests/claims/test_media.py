@@ -10,20 +10,10 @@ import pytest
 from bot.claims.intake import Outcome
 from bot.claims.media import MediaProblem, MediaRefused, fetch_media, intake_mms_media
 from bot.settings import settings
-from tests.support import samples, twilio_standin
+from tests.support import samples
 from tests.support.claims import CONTRACT
 from tests.support.ports import port
 from tests.support.twilio_standin import Media, TwilioStandIn
-
-
-@pytest.fixture
-def api(conf, monkeypatch) -> Iterator[TwilioStandIn]:
-    with TwilioStandIn(port=port(18093)) as standin:
-        monkeypatch.setenv("TWILIO_ACCOUNT_SID", twilio_standin.ACCOUNT_SID)
-        monkeypatch.setenv("TWILIO_AUTH_TOKEN", twilio_standin.AUTH_TOKEN)
-        monkeypatch.setenv("TWILIO_API_URL", standin.url)
-        monkeypatch.setenv("CLAIMS_MEDIA_TIMEOUT_SECONDS", "0.5")
-        yield standin
 
 
 @pytest.fixture

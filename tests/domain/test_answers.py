@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from bot.content.intents import LOOKUP_CONTRACT, PERSONAL_QUESTIONS
+from bot.content.intents import CLAIM_QUESTIONS, LOOKUP_CONTRACT, PERSONAL_QUESTIONS
 from bot.content.messages import catalogue, render
-from bot.data.services import ClaimView, ContractView
+from bot.data.services import ContractView
 from bot.domain.answers import contract_summary, long_date, personal_answer
 from bot.domain.policy import Plan
 
@@ -34,19 +34,18 @@ CONTRACT = ContractView(
     contract_price=Decimal("2800.00"),
 )
 TODAY = date(2026, 11, 24)
+# Claim questions are answered from the claim (bot/claims/chat.py, tests/actions/test_claim_actions.py).
+CONTRACT_ANSWERED = [q for q in (*PERSONAL_QUESTIONS, LOOKUP_CONTRACT) if q not in CLAIM_QUESTIONS]
 
 
-def said(question: str, contract: ContractView = CONTRACT, claim: ClaimView = None) -> str:
+def said(question: str, contract: ContractView = CONTRACT) -> str:
     return "\n".join(
-        render(r.message, **r.variables)["text"] for r in personal_answer(question, contract, TODAY, claim)
+        render(r.message, **r.variables)["text"] for r in personal_answer(question, contract, TODAY)
     )
 
 
 def test_every_reply_renders_without_missing_variables() -> None:
-    claim = ClaimView(
-        "GAP-ABCDEFGH", "open", datetime(2026, 11, 20, tzinfo=timezone.utc), TODAY, "rest", "APP-1"
-    )
-    for question in (*PERSONAL_QUESTIONS, LOOKUP_CONTRACT):
+    for question in CONTRACT_ANSWERED:
         for contract in (
             CONTRACT,
             replace(
@@ -59,7 +58,7 @@ def test_every_reply_renders_without_missing_variables() -> None:
                 status="cancelled",
             ),
         ):
-            assert "{" not in said(question, contract, claim)
+            assert "{" not in said(question, contract)
 
 
 def test_rental_by_plan() -> None:

@@ -7,6 +7,8 @@ a fixed "today" so date-dependent answers are reproducible.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,3 +93,24 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield Stack(urls["rasa"], urls["action"], urls["web"], env, log_file)
     finally:
         supervisor.stop()
+
+
+@pytest.fixture
+def twilio(stack: Stack) -> Iterator[twilio_standin.TwilioStandIn]:
+    """The local stand-in for Twilio's API the stack's TWILIO_API_URL names (texts out, MMS media in)."""
+    with twilio_standin.TwilioStandIn(port=port(18090), auth_token=stack.env["TWILIO_AUTH_TOKEN"]) as standin:
+        yield standin
+
+
+def bot_cli(stack: Stack, *args: str) -> str:
+    """`python -m bot ARGS` on the stack's database and settings; its output (it must succeed)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout

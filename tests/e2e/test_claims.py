@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,20 +13,13 @@ import pytest
 from bot.claims.contacts import remember_sms_number
 from bot.data import claims, services
 from bot.data.engine import reset_engine_cache
-from tests.e2e.conftest import TWILIO_FROM, Stack
-from tests.support.ports import port
+from tests.e2e.conftest import TWILIO_FROM, Stack, bot_cli
 from tests.support.twilio_standin import TwilioStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = "APP-100110"  # a demo contract with GAP that no other e2e test files a claim on
 PHONE = "+12065550199"
 SENDER = "e2e" + "d" * 61
-
-
-@pytest.fixture
-def twilio(stack: Stack) -> Iterator[TwilioStandIn]:
-    with TwilioStandIn(port=port(18090), auth_token=stack.env["TWILIO_AUTH_TOKEN"]) as standin:
-        yield standin
 
 
 @pytest.fixture
@@ -46,16 +36,8 @@ def texted_claim(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def set_status(stack: Stack, reference: str, status: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "claims", "set-status", reference, status, "--note", "e2e"],
-        cwd=ROOT,
-        env=stack.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    """`python -m bot claims set-status` on the stack's database; its output."""
+    return bot_cli(stack, "claims", "set-status", reference, status, "--note", "e2e")
 
 
 def wait_for_messages(twilio: TwilioStandIn, count: int, timeout: float = 60) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 
 import pytest
 import requests
@@ -38,16 +39,18 @@ class Sms:
             headers["X-Twilio-Signature"] = signature
         return requests.post(self.url, data=kwargs.pop("data", fields), headers=headers, timeout=60, **kwargs)
 
-    def text(self, phone: str, body: str) -> list[str]:
-        """Send ``body`` from ``phone``; the SMS bodies of the TwiML reply."""
+    def text(self, phone: str, body: str, media: Sequence[tuple[str, str]] = ()) -> list[str]:
+        """Send ``body`` (and ``media``: (URL, content type) pairs) from ``phone``; the SMS bodies of the reply."""
         fields = {
             "MessageSid": "SM" + uuid.uuid4().hex,  # each message its own: a repeat is a replay
             "From": phone,
             "To": "+15555550100",
             "Body": body,
-            "NumMedia": "0",
+            "NumMedia": str(len(media)),
             "FromCity": "",
         }
+        for n, (url, content_type) in enumerate(media):
+            fields.update({f"MediaUrl{n}": url, f"MediaContentType{n}": content_type})
         response = self.post(fields)
         assert response.status_code == 200, response.text
         assert response.headers["Content-Type"].startswith("text/xml")

@@ -261,6 +261,7 @@
     [buildHeader(), status, ui.help, conversation, ui.typing, form.form].forEach(function (part) {
       panel.appendChild(part);
     });
+    attachments.build(form.form);
     root.appendChild(panel);
     root.appendChild(ui.launcher);
     document.body.appendChild(root);
@@ -575,6 +576,7 @@
   }
 
   function onBotMessage(data) {
+    if (data && data.claim_documents === true) return attachments.offer(data);
     if (!data || (typeof data.text !== "string" && !data.quick_replies)) return;
     if (typeof data.reply_to === "string") {
       var key = data.reply_to + ":" + data.reply_index;
@@ -593,6 +595,108 @@
     setTyping(false); // the first reply is here; more may follow until the acknowledgement
     if (ui.panel.hidden) setUnread(unread + 1);
   }
+
+  // --- claim documents: "Attach a document" (docs/claims.md, "In the channels") ---
+  // Shown once the assistant says the conversation's GAP claim takes documents
+  // (a bot message {claim_documents: true}); remembered for this session token
+  // only. Each file is posted with the session token; the server adds it to the
+  // claim the conversation verified, and its answer (the file confirmed by name,
+  // or why not) is shown as the assistant's message.
+
+  var attachments = (function () {
+    var OFFERED_KEY = "ally-assistant:documents-offered"; // the offer, with the session token it was made in
+    var ACCEPT = "application/pdf,image/*"; // image/*: phones offer the camera too
+    var UPLOAD_URL = rasaUrl + "/webhooks/socketio/document";
+    var NOT_SENT = "The document could not be sent. Please check your connection and try again.";
+    var parts = null;
+    var limits = { maxBytes: Infinity, tooBig: "" }; // from the server's offer
+
+    function build(form) {
+      var bar = el("div", "ally-aw-attach");
+      bar.hidden = true;
+      var button = el("button", "ally-aw-attach-button", "Attach a document");
+      button.type = "button";
+      var input = el("input", "ally-aw-visually-hidden");
+      input.type = "file";
+      input.accept = ACCEPT;
+      input.multiple = true;
+      input.tabIndex = -1; // the button is the control
+      input.setAttribute("aria-hidden", "true");
+      var progress = el("progress", "ally-aw-progress");
+      progress.max = 100;
+      progress.hidden = true;
+      progress.setAttribute("aria-label", "Upload progress");
+      bar.appendChild(button);
+      bar.appendChild(input);
+      bar.appendChild(progress);
+      form.parentNode.insertBefore(bar, form);
+      button.addEventListener("click", function () { input.click(); });
+      input.addEventListener("change", function () {
+        var files = Array.prototype.slice.call(input.files || []);
+        input.value = "";
+        sendEach(files);
+      });
+      parts = { bar: bar, button: button, progress: progress };
+      var saved = remembered();
+      if (saved && store.sessionToken && saved.token === store.sessionToken) show(saved);
+    }
+
+    function remembered() {
+      try { return JSON.parse(window.localStorage.getItem(OFFERED_KEY) || "null"); } catch (e) { return null; }
+    }
+
+    function offer(data) {
+      var saved = { token: store.sessionToken, maxBytes: data.max_file_bytes, tooBig: data.too_big };
+      try { window.localStorage.setItem(OFFERED_KEY, JSON.stringify(saved)); } catch (e) { /* shown until reload */ }
+      show(saved);
+    }
+
+    function show(saved) {
+      if (typeof saved.maxBytes === "number") limits.maxBytes = saved.maxBytes;
+      if (typeof saved.tooBig === "string") limits.tooBig = saved.tooBig;
+      if (parts) parts.bar.hidden = false;
+    }
+
+    function sendEach(files) {
+      if (!files.length) {
+        parts.button.disabled = false;
+        parts.progress.hidden = true;
+        return;
+      }
+      upload(files[0], function () { sendEach(files.slice(1)); });
+    }
+
+    function upload(file, then) {
+      if (file.size > limits.maxBytes && limits.tooBig) return finish(limits.tooBig, then); // not sent at all
+      parts.button.disabled = true;
+      parts.progress.value = 0;
+      parts.progress.hidden = false;
+      setStatus("Sending " + file.name + "\u2026");
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", UPLOAD_URL);
+      xhr.setRequestHeader("Authorization", "Bearer " + (store.sessionToken || ""));
+      xhr.setRequestHeader("X-Document-Name", encodeURIComponent(file.name));
+      xhr.upload.onprogress = function (event) {
+        if (event.lengthComputable) parts.progress.value = Math.round((100 * event.loaded) / event.total);
+      };
+      xhr.onload = function () {
+        var answer = null;
+        try { answer = JSON.parse(xhr.responseText); } catch (e) { /* not ours: said below */ }
+        finish(answer && typeof answer.text === "string" ? answer.text : NOT_SENT, then);
+      };
+      xhr.onerror = xhr.ontimeout = function () { finish(NOT_SENT, then); };
+      xhr.send(file);
+    }
+
+    function finish(text, then) {
+      parts.progress.value = 100;
+      setStatus(sessionConfirmed ? "Connected" : "");
+      addMessage({ from: "bot", text: text, buttons: [], at: Date.now() });
+      then();
+    }
+
+    return { build: build, offer: offer };
+  })();
 
   // --- connection ----------------------------------------------------------
 
