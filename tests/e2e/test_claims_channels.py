@@ -96,8 +96,10 @@ def test_rest_status_after_identity_and_an_upload_link(stack: Stack) -> None:
     link_before = text_of(say(stack, sender, "send me an upload link"))
     assert not LINK.search(link_before)
 
-    after = text_of(say(stack, sender, NUNEZ))
-    assert reference in after and "haven't received any documents" in after
+    # Verified: the latest question asked before is answered (the link), then any other.
+    assert LINK.search(text_of(say(stack, sender, NUNEZ)))
+    update = text_of(say(stack, sender, "any update on my gap claim?"))
+    assert reference in update and "haven't received any documents" in update
 
     [link] = LINK.findall(text_of(say(stack, sender, "can I send the documents from my computer?")))
     assert requests.get(link, timeout=30).status_code == 200

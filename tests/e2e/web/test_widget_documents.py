@@ -95,7 +95,7 @@ def test_attach_a_document_then_hear_about_the_claim(
     set_status(stack, reference, "more_documents_needed")
     wait_for_update(stack, reference, 2, "waiting")
     page.goto(web_url + "/")
-    Chat(page).launcher.click()
+    expect(Chat(page).panel).to_be_visible()  # it reopens as it was left
     expect(page.locator(".ally-aw-msg--bot .ally-aw-text").last).to_contain_text(
         "we need more documents", timeout=30_000
     )
