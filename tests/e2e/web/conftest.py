@@ -7,7 +7,7 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.support.browser import launch
 
@@ -36,3 +36,13 @@ def web_url(stack) -> str:
         if time.monotonic() > deadline:
             pytest.fail("the web app did not become healthy")
         time.sleep(0.5)
+
+
+@pytest.fixture
+def page(browser: Browser, web_url: str) -> Iterator[Page]:
+    """The demo support page with the widget, at desktop size (a test module may define its own)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(web_url + "/")
+    yield page
+    context.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -14,15 +13,6 @@ from bot.content.faq import load_responses, response_text
 from bot.content.messages import render
 from bot.content.topics import BY_INTENT
 from tests.support.browser import Chat, wcag_violations
-
-
-@pytest.fixture
-def page(browser: Browser, web_url: str) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.goto(web_url + "/")
-    yield page
-    context.close()
 
 
 def _socket_frames(page: Page) -> list[list]:

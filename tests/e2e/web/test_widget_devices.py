@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -18,15 +17,6 @@ from tests.support.socketio_standin import StandInServer
 
 SMITH_JONES = "Smith-Jones 98101 5YJ3E1EAXPF402917"  # demo contract (README)
 IDENTITY_VALUES = ("Smith-Jones", "98101", "5YJ3E1EAXPF402917")
-
-
-@pytest.fixture
-def page(browser: Browser, web_url: str) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.goto(web_url + "/")
-    yield page
-    context.close()
 
 
 def _stored(page: Page) -> str | None:

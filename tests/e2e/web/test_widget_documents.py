@@ -15,7 +15,6 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import Stack, bot_cli
 from tests.e2e.test_claims import set_status
 from tests.e2e.test_claims_channels import REFERENCE, show
-from tests.e2e.web.test_widget import page  # noqa: F401 (the widget page fixture)
 from tests.support import samples
 from tests.support.browser import Chat
 
@@ -39,7 +38,7 @@ def wait_for_update(stack: Stack, reference: str, count: int, state: str) -> Non
 
 
 def test_attach_a_document_then_hear_about_the_claim(
-    page: Page,  # noqa: F811 (the fixture imported above)
+    page: Page,
     stack: Stack,
     okafor: None,
     web_url: str,
