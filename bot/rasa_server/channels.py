@@ -10,6 +10,7 @@ only ever writes to the session it requested.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import logging
@@ -332,9 +333,14 @@ class SafeSocketIOInput(SocketIOInput):
                 metadata=state["client"],
             )
             try:
-                await handle_safely(on_new_message, message)
+                turn = await handle_safely(on_new_message, message)
             finally:
                 await held.release()
+            if turn is not None:
+                # After the guard's notice the turn may still be running: acknowledged only
+                # once it is stored, so a turn lost with its replica is sent again.
+                with contextlib.suppress(Exception):
+                    await turn
             return received(client_id)
 
         @sio.on("session_end", namespace=namespace)

@@ -115,17 +115,19 @@ async def handle_safely(
     on_new_message: Callable[[UserMessage], Awaitable[Any]],
     message: UserMessage,
     timeout: float | None = None,
-) -> None:
+) -> asyncio.Future[Any] | None:
     """Run Rasa's handler for ``message``; never leave the customer without an answer.
 
     ``timeout`` (default MESSAGE_TIMEOUT_SECONDS) bounds the customer's wait.
+    Returns the turn itself (None when it was refused), which may still be
+    running after a timeout: a channel that acknowledges messages waits for it.
     """
     channel = message.input_channel or "unknown"
     started = time.perf_counter()
     if not RATE_LIMITER.allow(message.sender_id):
         metrics.RATE_LIMITED.labels(channel).inc()
         await _say(message.output_channel, message.sender_id, "rate_limited")
-        return
+        return None
     counter = CountingOutputChannel(message.output_channel)
     message.output_channel = counter
     failures: list[str] = []
@@ -152,6 +154,7 @@ async def handle_safely(
         await _say(counter.inner, message.sender_id, "system_unavailable")
     metrics.MESSAGES.labels(channel).inc()
     metrics.LATENCY.labels(channel).observe(time.perf_counter() - started)
+    return task
 
 
 def guarded(

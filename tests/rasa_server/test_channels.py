@@ -150,6 +150,26 @@ def test_a_slow_turn_is_answered_in_time(monkeypatch: pytest.MonkeyPatch) -> Non
     assert contacts()["gap_phone"] in replies[0]
 
 
+def test_after_the_notice_the_slow_turn_is_returned_still_running(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the socket.io channel waits for before acknowledging: the turn, not the notice."""
+    monkeypatch.setattr(guard, "MESSAGE_TIMEOUT_SECONDS", 0.2)
+    stored: list[str] = []
+
+    async def slow(message: UserMessage) -> None:
+        await asyncio.sleep(0.5)
+        stored.append(message.text or "")
+
+    async def main() -> list[str]:
+        out = CollectingOutputChannel()
+        turn = await guard.handle_safely(slow, UserMessage("hi", out, "rest:slow-sender"))
+        assert turn is not None and not turn.done() and stored == []
+        assert contacts()["gap_phone"] in out.messages[0]["text"]  # the customer was told at once
+        await turn
+        return stored
+
+    assert asyncio.run(main()) == ["hi"]
+
+
 def test_normal_turn_is_untouched() -> None:
     async def ok(message: UserMessage) -> None:
         await message.output_channel.send_text_message(message.sender_id, "answer")

@@ -96,8 +96,9 @@ class SocketConversation:
     this load), retries a connection that fails and
     connects again when one drops (a replica died), with a new client each
     time (python-socketio's own reconnection can stall on a dropped
-    long-polling session). After a new connection it sends the unanswered
-    turn again under the same message id: the turn may have been lost with
+    long-polling session). After a new connection it sends a turn the server
+    has not acknowledged again, under the same message id (the server
+    acknowledges a turn once it is stored, even after the guard's notice): the turn may have been lost with
     the replica, and if it was not, the server answers it from the stored turn
     (bot/rasa_server/idempotency.py); the tracker check shows whether any
     turn was stored twice. ``engine_ids`` are the engine.io session ids it
@@ -196,16 +197,18 @@ class SocketConversation:
         deadline = started + TURN_TIMEOUT_SECONDS
         sent_on = 0
         message_id = uuid.uuid4().hex  # the same on a resend: the server stores the turn once
+        acknowledged = asyncio.Event()  # as the widget: sent again until the server acknowledges it
         texts: list[str] = []
         while time.perf_counter() < deadline:
             client = self.client
             if client is None or not self.confirmed.is_set() or client.eio.state != "connected":
                 client = await self._connect(http, deadline)
-            if sent_on != self.connection:
+            if sent_on != self.connection and not acknowledged.is_set():
                 try:
                     await client.emit(
                         "user_uttered",
                         {"message": message, "session_id": self.token, "message_id": message_id},
+                        callback=lambda *_: acknowledged.set(),
                     )
                 except socketio.exceptions.SocketIOError:  # dropped meanwhile: connect again
                     self.confirmed.clear()
@@ -215,12 +218,12 @@ class SocketConversation:
                 sent_on = self.connection
             try:
                 reply_to, text = await asyncio.wait_for(self.replies.get(), 0.5)
-                if reply_to not in (None, message_id):
-                    continue  # the rest of an earlier turn's answer (its offer of a look-up)
-                texts.append(text)
+                if reply_to in (None, message_id):  # else the rest of an earlier turn's answer
+                    texts.append(text)
             except asyncio.TimeoutError:
-                continue
-            if expected in texts[-1] or DEGRADED in texts[-1]:
+                pass
+            answered = any(expected in t or DEGRADED in t for t in texts)
+            if answered and acknowledged.is_set():
                 return Turn(200, "\n".join(texts), time.perf_counter() - started)
         return Turn(0, "\n".join(texts) or "(no reply on the socket)", time.perf_counter() - started)
 
