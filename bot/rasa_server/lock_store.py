@@ -12,11 +12,16 @@ without interleaving:
   sorted set of expiry times (score = deadline in Redis server milliseconds, so
   the replicas' clocks do not matter).
 - ``acquire`` (polled): drop expired tickets; if ours is gone we lost it
-  (``LockError``), if it is the lowest we hold the lock and its deadline becomes
-  now + ``lock_lifetime``; a waiting ticket's deadline is renewed to now +
-  ``wait_lease`` on every poll, so a replica that dies while waiting is passed
-  over within ``wait_lease`` and one that dies holding the lock within
-  ``lock_lifetime`` (Rasa's ``TICKET_LOCK_LIFETIME``, 60 s).
+  (``LockError``), if it is the lowest we hold the lock; a waiting ticket's
+  deadline is renewed to now + ``wait_lease`` on every poll, so a replica that
+  dies while waiting is passed over within ``wait_lease``.
+- Holding: the holder's deadline is now + ``hold_lease``, renewed every
+  ``hold_lease / 10`` while the turn runs, but never past ``lock_lifetime``
+  (Rasa's ``TICKET_LOCK_LIFETIME``, 60 s) after it was acquired. So a replica
+  that dies holding the lock is passed over within ``hold_lease`` (the
+  conversation's next message, or the same one sent on by nginx, waits
+  seconds, not a minute), and a turn that hangs in a live replica within
+  ``lock_lifetime``.
 - ``release``: remove our ticket (from ``finally``, so also when the turn
   raised) and delete the keys when no ticket is left.
 
@@ -27,8 +32,8 @@ longest-lived ticket, so nothing is left behind by a crashed replica.
 Configured as ``lock_store.type: bot.rasa_server.lock_store.AtomicRedisLockStore``
 (deploy/endpoints.production.yml) with the same keys as Rasa's ``type: redis``,
 plus optional ``poll_interval`` (seconds between checks, default 0.01),
-``wait_lease`` (default 10 s) and ``max_wait`` (give up waiting after this
-many seconds, default ``lock_lifetime``).
+``wait_lease`` and ``hold_lease`` (default 10 s each) and ``max_wait`` (give up
+waiting after this many seconds, default ``lock_lifetime``).
 """
 
 from __future__ import annotations
@@ -54,6 +59,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_POLL_INTERVAL = 0.01
 DEFAULT_WAIT_LEASE = 10.0
+DEFAULT_HOLD_LEASE = 10.0
+# Renewals per hold lease: a renewal may come late by 90% of the lease (an
+# event loop busy with another turn) before the lock is lost.
+RENEWALS_PER_HOLD_LEASE = 10
 
 # All scripts: KEYS = seq, q (ticket -> ticket), exp (ticket -> deadline ms).
 # `redis.call('TIME')` before writes needs effects replication: the default
@@ -152,6 +161,7 @@ class AtomicRedisLockStore(RedisLockStore):
         socket_timeout: float | str = DEFAULT_SOCKET_TIMEOUT_IN_SECONDS,
         poll_interval: float | str | None = None,
         wait_lease: float | str | None = None,
+        hold_lease: float | str | None = None,
         max_wait: float | str | None = None,
     ) -> None:
         options: dict[str, Any] = {
@@ -168,6 +178,7 @@ class AtomicRedisLockStore(RedisLockStore):
             "socket_timeout": socket_timeout,
             "poll_interval": poll_interval,
             "wait_lease": wait_lease,
+            "hold_lease": hold_lease,
             "max_wait": max_wait,
         }
         if endpoint_config is not None:  # `lock_store.type: <module path>` (Rasa passes only this)
@@ -192,9 +203,10 @@ class AtomicRedisLockStore(RedisLockStore):
         )
         self.poll_interval = _seconds(options["poll_interval"], DEFAULT_POLL_INTERVAL)
         self.wait_lease = _seconds(options["wait_lease"], DEFAULT_WAIT_LEASE)
+        self.hold_lease = _seconds(options["hold_lease"], DEFAULT_HOLD_LEASE)
         self.max_wait = None if options["max_wait"] in (None, "") else float(options["max_wait"])
-        if self.poll_interval <= 0 or self.wait_lease <= 0:
-            raise ValueError("lock_store: poll_interval and wait_lease must be positive")
+        if min(self.poll_interval, self.wait_lease, self.hold_lease) <= 0:
+            raise ValueError("lock_store: poll_interval, wait_lease and hold_lease must be positive")
         self._issue = self.red.register_script(_ISSUE)
         self._acquire = self.red.register_script(_ACQUIRE)
         self._release = self.red.register_script(_RELEASE)
@@ -218,12 +230,13 @@ class AtomicRedisLockStore(RedisLockStore):
 
     def try_acquire(self, conversation_id: str, ticket: int, lock_lifetime: float = LOCK_LIFETIME) -> bool:
         """True when ``ticket`` is the lowest live one (it then holds the lock for ``lock_lifetime``)."""
-        result = int(
-            self._acquire(
-                keys=self._keys(conversation_id),
-                args=[ticket, _ms(float(lock_lifetime)), _ms(min(float(lock_lifetime), self.wait_lease))],
-            )
+        return self._poll(
+            conversation_id, ticket, float(lock_lifetime), min(float(lock_lifetime), self.wait_lease)
         )
+
+    def _poll(self, conversation_id: str, ticket: int, hold: float, wait: float) -> bool:
+        """One acquire: held for ``hold`` seconds from now, or still waiting (lease renewed to ``wait``)."""
+        result = int(self._acquire(keys=self._keys(conversation_id), args=[ticket, _ms(hold), _ms(wait)]))
         if result < 0:
             raise LockError(f"Ticket {ticket} for conversation '{conversation_id}' expired while waiting.")
         return result == 1
@@ -243,27 +256,52 @@ class AtomicRedisLockStore(RedisLockStore):
 
         Polls every ``min(poll_interval, wait_time_in_seconds)`` seconds and raises
         ``LockError`` after ``max_wait`` (default ``lock_lifetime``) seconds of waiting.
+        While the body runs the lock is renewed for ``hold_lease`` at a time, up
+        to ``lock_lifetime`` in all.
         """
         ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        lifetime = float(lock_lifetime)
+        keeper: asyncio.Task[None] | None = None
         try:
-            await self._wait_for(conversation_id, ticket, lock_lifetime, wait_time_in_seconds)
-            lock = TicketLock(conversation_id, deque([Ticket(ticket, time.time() + float(lock_lifetime))]))
-            yield lock
+            await self._wait_for(conversation_id, ticket, lifetime, wait_time_in_seconds)
+            held_until = time.monotonic() + lifetime
+            keeper = asyncio.ensure_future(self._keep_held(conversation_id, ticket, held_until))
+            yield TicketLock(conversation_id, deque([Ticket(ticket, time.time() + lifetime)]))
         finally:
+            if keeper is not None:
+                keeper.cancel()
             try:
                 self.release(conversation_id, ticket)
             except Exception:  # the ticket then expires on its own
                 logger.exception(f"Could not release ticket {ticket} of conversation '{conversation_id}'.")
 
+    async def _keep_held(self, conversation_id: str, ticket: int, held_until: float) -> None:
+        """Renew the holder's lease until the turn ends (cancelled) or the lifetime is up."""
+        while (left := held_until - time.monotonic()) > 0:
+            await asyncio.sleep(min(self.hold_lease / RENEWALS_PER_HOLD_LEASE, left))
+            hold = min(self.hold_lease, held_until - time.monotonic())
+            if hold <= 0:
+                return  # the lifetime is up: the lock now expires with its last lease
+            try:
+                self._poll(conversation_id, ticket, hold, self.wait_lease)
+            except LockError:  # passed over (a stall longer than the lease): the turn goes on
+                logger.warning(
+                    f"Lost the lock of conversation '{conversation_id}' mid-turn (ticket {ticket})."
+                )
+                return
+            except Exception as exc:  # Redis away for a moment: the next renewal may still make it
+                logger.warning(f"Could not renew the lock of '{conversation_id}': {type(exc).__name__}")
+
     async def _wait_for(
-        self, conversation_id: str, ticket: int, lock_lifetime: float, wait_time_in_seconds: float
+        self, conversation_id: str, ticket: int, lifetime: float, wait_time_in_seconds: float
     ) -> None:
         interval = (
             min(self.poll_interval, wait_time_in_seconds) if wait_time_in_seconds > 0 else self.poll_interval
         )
-        max_wait = float(lock_lifetime) if self.max_wait is None else self.max_wait
+        max_wait = lifetime if self.max_wait is None else self.max_wait
+        hold, wait = min(self.hold_lease, lifetime), min(self.wait_lease, lifetime)
         deadline = time.monotonic() + max_wait
-        while not self.try_acquire(conversation_id, ticket, lock_lifetime):
+        while not self._poll(conversation_id, ticket, hold, wait):
             if time.monotonic() >= deadline:
                 raise LockError(
                     f"Could not acquire lock for conversation_id '{conversation_id}' within {max_wait:g} s."

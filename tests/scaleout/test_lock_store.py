@@ -13,6 +13,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
+from multiprocessing.synchronize import Event as ProcessEvent
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,70 @@ def test_a_holder_that_never_releases_is_passed_over_after_the_lifetime(store: A
 
     waited = asyncio.run(main())
     assert 0.3 <= waited < 2.0
+    assert store.get_lock("c1") is None
+
+
+def _hold_until_killed(options: dict[str, object], held: ProcessEvent) -> None:
+    """A "replica" that takes the lock and dies in the middle of its turn."""
+    store = AtomicRedisLockStore(**options)  # type: ignore[arg-type]
+
+    async def main() -> None:
+        async with store.lock("c1"):
+            held.set()
+            await asyncio.sleep(600)
+
+    asyncio.run(main())
+
+
+def test_a_holder_that_dies_mid_turn_is_passed_over_after_its_hold_lease(
+    services: dict[str, str], prefix: str
+) -> None:
+    """Not after the lifetime (60 s): the conversation's next message, or the
+    same one sent on to another replica by nginx, waits seconds."""
+    options = _options(services, prefix, hold_lease=0.5)
+    context = multiprocessing.get_context("spawn")
+    held = context.Event()
+    replica = context.Process(target=_hold_until_killed, args=(options, held))
+    replica.start()
+    assert held.wait(60)
+    store = AtomicRedisLockStore(**options)  # type: ignore[arg-type]
+    time.sleep(1.0)  # twice the lease: the live holder kept renewing it
+    waiter = store.issue_ticket("c1")
+    assert not store.try_acquire("c1", waiter)
+    store.release("c1", waiter)
+    replica.kill()
+    replica.join(10)
+
+    async def main() -> float:
+        started = time.monotonic()
+        async with store.lock("c1"):
+            return time.monotonic() - started
+
+    assert asyncio.run(main()) < 2.0  # within the lease, far from the 60 s lifetime
+    assert store.get_lock("c1") is None
+
+
+def test_a_turn_that_hangs_in_a_live_replica_loses_the_lock_after_the_lifetime(
+    services: dict[str, str], prefix: str
+) -> None:
+    store = AtomicRedisLockStore(**_options(services, prefix, hold_lease=0.2))  # type: ignore[arg-type]
+    waited: list[float] = []
+
+    async def hung_turn() -> None:
+        async with store.lock("c1", lock_lifetime=1.0):
+            await asyncio.sleep(4)
+
+    async def next_turn() -> None:
+        await asyncio.sleep(0.1)
+        started = time.monotonic()
+        async with store.lock("c1", lock_lifetime=5):
+            waited.append(time.monotonic() - started)
+
+    async def main() -> None:
+        await asyncio.gather(hung_turn(), next_turn())
+
+    asyncio.run(main())
+    assert 0.7 <= waited[0] < 2.5  # renewed past its 0.2 s lease, cut at its 1 s lifetime
     assert store.get_lock("c1") is None
 
 
