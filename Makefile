@@ -20,9 +20,9 @@ test: lint train
 	scripts/ci_system_deps.sh
 	scripts/test.sh
 
-## test-unit: the fast tier (no model, no servers) for the inner loop
+## test-unit: the fast tier (no model, no servers) for the inner loop, on every core
 test-unit: setup
-	scripts/test.sh -q -m "not model and not e2e and not scaleout"
+	scripts/test.sh -q -n auto -m "not model and not e2e and not scaleout"
 
 ## lint: ruff (lint + format check) and mypy over the whole tree
 lint: setup

@@ -9,7 +9,8 @@ if [ -f "$model" ]; then
 else
   echo "training $model (data, domain or config changed)..." >&2
   mkdir -p models
-  RASA_TELEMETRY_ENABLED=false .venv/bin/rasa train \
+  # bot.rasa_server is `rasa`, started sooner (bot/rasa_server/__main__.py)
+  RASA_TELEMETRY_ENABLED=false .venv/bin/python -m bot.rasa_server train \
     --config config.yml --domain domain.yml --data data \
     --out models --fixed-model-name "$(basename "$model" .tar.gz)" >&2
   # keep only the newest few models

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import skops.io  # noqa: F401  # before Rasa and TensorFlow, as bot/rasa_server/__main__.py does: 6 s less collection
 
 from bot.data.contracts_csv import import_contracts
 from bot.data.engine import REPO_ROOT, reset_engine_cache

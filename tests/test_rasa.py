@@ -13,10 +13,10 @@ import pytest
 import yaml
 
 from bot.ops.model import current_model
+from bot.ops.stack import RASA_COMMAND
 from tools.nlu_evaluate import load_examples, predict, score
 
 ROOT = Path(__file__).resolve().parent.parent
-RASA = str(ROOT / ".venv" / "bin" / "rasa")
 # No worse than the DIET pipeline this one replaced, measured on the same data
 # (docs/nlu.md): 341 of 358 in-scope messages right, 32 of 34 off-topic caught.
 INTENT_ACCURACY_TARGET = 0.952
@@ -36,7 +36,7 @@ def rasa(*args: str) -> subprocess.CompletedProcess:
         "TRACKER_DB": str(ROOT / "var" / "test-trackers.db"),
         "ACTION_SERVER_TOKEN": "",
     }
-    return subprocess.run([RASA, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    return subprocess.run([*RASA_COMMAND, *args], cwd=ROOT, env=env, capture_output=True, text=True)
 
 
 def test_training_data_validates_without_warnings() -> None:

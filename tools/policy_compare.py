@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from bench.turncost import faq_turn_costs, load_agent, product_environment
+from bot.ops.stack import RASA_COMMAND
 from bot.settings import ROOT
 from tools.rasa_train import train
 
@@ -67,7 +68,7 @@ def conversation_tests(model: Path, name: str) -> str:
     out = OUT / f"{name}-test"
     result = subprocess.run(
         [
-            str(ROOT / ".venv/bin/rasa"),
+            *RASA_COMMAND,
             "test",
             "core",
             "--model",

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.ops.stack import RASA_COMMAND
 from bot.settings import ROOT
 
 
@@ -32,7 +33,7 @@ def train(config: Path, model: Path, data: Path = ROOT / "data", cold: bool = Fa
         started = time.monotonic()
         subprocess.run(
             [
-                str(ROOT / ".venv/bin/rasa"),
+                *RASA_COMMAND,
                 "train",
                 "--config",
                 str(config),

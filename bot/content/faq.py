@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -63,15 +64,30 @@ def response_text(
     return str(chosen[0]["text"]).format_map(values)
 
 
-def training_examples(nlu_dir: Path = NLU_DIR) -> dict[str, list[str]]:
-    """Example texts per intent, annotations stripped, in file order."""
+def training_examples(nlu_dir: Path = NLU_DIR) -> dict[str, tuple[str, ...]]:
+    """Example texts per intent, annotations stripped, in file order.
+
+    Read once per version of the files: Rasa's reader takes most of a second,
+    and every web app built (one per test of it) asks again.
+    """
+    files = tuple(
+        (str(path), path.stat().st_mtime_ns, path.stat().st_size)
+        for path in sorted(nlu_dir.rglob("*"))
+        if path.suffix in (".yml", ".yaml")
+    )
+    return dict(_read_examples(str(nlu_dir), files))
+
+
+@lru_cache(maxsize=4)
+def _read_examples(nlu_dir: str, files: tuple[tuple[str, int, int], ...]) -> dict[str, tuple[str, ...]]:
+    """``files`` (path, mtime, size) is the cache key only: a changed file is read again."""
     # Imported here: rasa's reader is only needed when the FAQ is built.
     from rasa.shared.nlu.training_data.loading import load_data
 
     examples: dict[str, list[str]] = {}
-    for message in load_data(str(nlu_dir)).intent_examples:
+    for message in load_data(nlu_dir).intent_examples:
         examples.setdefault(message.get("intent"), []).append(message.get("text"))
-    return examples
+    return {intent: tuple(texts) for intent, texts in examples.items()}
 
 
 def search_terms(texts: Sequence[str]) -> tuple[str, ...]:

@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         supervisor.start_all(START_TIMEOUT_SECONDS)
         shell = [
-            str(stack.VENV_BIN / "rasa"),
+            *stack.RASA_COMMAND,
             "shell",
             "--model",
             args.model,

@@ -13,9 +13,11 @@ Measured in docs/nlu.md.
 
 from __future__ import annotations
 
-import importlib
+import copy
+import importlib.util
 import re
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 # The languages most spoken at home in the U.S. after English, and their
@@ -38,29 +40,41 @@ _LATIN = re.compile(r"^[A-Za-z\u00C0-\u024F\u1E00-\u1EFF'’]+$")
 
 @cache
 def _identifiers() -> tuple[Any, Any]:
-    """langid's bundled model, loaded once (a few seconds): all candidates, and a copy for pairs."""
+    """langid's bundled model, loaded once (a second or two): all candidates, and a copy for pairs."""
     from langid.langid import LanguageIdentifier, model
 
-    everyone = LanguageIdentifier.from_modelstring(model, norm_probs=True)
-    everyone.set_languages(list(CANDIDATES))
     pair = LanguageIdentifier.from_modelstring(model, norm_probs=True)
+    everyone = copy.deepcopy(pair)  # a copy of the arrays: parsing the model again takes as long again
+    everyone.set_languages(list(CANDIDATES))
     return everyone, pair
 
 
 @cache
 def _stop_words(language: str) -> frozenset[str]:
-    """spaCy's function words for ``language`` (a plain module: importing it loads no model)."""
+    """spaCy's function words for ``language``.
+
+    Read from the file alone: importing ``spacy.lang.<code>.stop_words`` runs the
+    language package first, and French's compiles a tokenizer pattern for 4 s.
+    The files hold one ``STOP_WORDS`` set and import nothing.
+    """
     code = _STOP_WORDS_OF.get(language, language)
-    try:
-        module = importlib.import_module(f"spacy.lang.{code}.stop_words")
-    except ImportError:
-        return frozenset()
-    return frozenset(module.STOP_WORDS)
+    spacy = importlib.util.find_spec("spacy")  # finding a top-level package imports nothing
+    folders = (spacy.submodule_search_locations or []) if spacy else []
+    for folder in folders:
+        path = Path(folder) / "lang" / code / "stop_words.py"
+        spec = importlib.util.spec_from_file_location(f"_stop_words_{code}", path)
+        if path.is_file() and spec and spec.loader:
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return frozenset(module.STOP_WORDS)
+    return frozenset()
 
 
 def warm_up() -> None:
-    """Load the model now rather than on the first customer's message."""
+    """Load the model and the word lists now rather than on a customer's message."""
     _identifiers()
+    for language in CANDIDATES:
+        _stop_words(language)
 
 
 def foreign_language(text: str) -> str | None:

@@ -14,6 +14,7 @@ from bot.content.faq import (
     faq_document,
     json_ld,
     response_text,
+    training_examples,
 )
 from bot.content.intents import TOPICS
 from bot.content.messages import template_values
@@ -109,3 +110,21 @@ def test_cli_export_writes_the_same_document(tmp_path: Path, capsys):
 def test_cli_export_reports_an_unwritable_file(tmp_path: Path, capsys):
     assert cli.main(["faq", "export", "--out", str(tmp_path / "missing" / "faq.json")]) == 1
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_training_examples_are_read_again_when_a_file_changes(tmp_path: Path):
+    """They are cached (every web app built asks), but never stale."""
+    nlu = tmp_path / "nlu"
+    nlu.mkdir()
+    topic = nlu / "topic.yml"
+
+    def write(*examples: str) -> None:
+        lines = "".join(f"      - {e}\n" for e in examples)
+        topic.write_text(f'version: "3.1"\nnlu:\n  - intent: ask_rental\n    examples: |\n{lines}')
+
+    write("is my rental covered")
+    assert training_examples(nlu) == {"ask_rental": ("is my rental covered",)}
+    write("is my rental covered", "do you pay for a loaner car")
+    assert training_examples(nlu) == {"ask_rental": ("is my rental covered", "do you pay for a loaner car")}
+    (nlu / "more.yml").write_text('version: "3.1"\nnlu:\n  - intent: greet\n    examples: |\n      - hello\n')
+    assert training_examples(nlu)["greet"] == ("hello",)

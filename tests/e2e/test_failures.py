@@ -21,6 +21,7 @@ import pytest
 from bot.content.contacts import contacts
 from bot.ops.health import responds
 from bot.ops.model import current_model
+from bot.ops.stack import RASA_COMMAND
 from bot.settings import generated_secrets
 from tests.support.ports import port
 
@@ -81,7 +82,7 @@ def rasa(env: dict[str, str]) -> Iterator[str]:
     model = current_model()
     proc = subprocess.Popen(
         [
-            str(ROOT / ".venv/bin/rasa"),
+            *RASA_COMMAND,
             "run",
             "--model",
             str(model),

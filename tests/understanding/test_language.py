@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import yaml
 
 from bot.domain.verification import clean_last_name
 from bot.settings import ROOT
-from bot.understanding.language import foreign_language
+from bot.understanding.language import CANDIDATES, _stop_words, foreign_language, warm_up
 from tools.nlu_evaluate import load_examples
 
 SPANISH = [
@@ -56,3 +57,16 @@ def test_english_is_never_taken_for_another_language() -> None:
 @pytest.mark.parametrize("text", ["hola", "gracias", "Núñez"])
 def test_single_words_are_left_to_the_model(text: str) -> None:
     assert foreign_language(text) is None
+
+
+@pytest.mark.parametrize("language", ["es", "de", "en", "ca"])
+def test_function_words_are_spacys_read_without_importing_the_language(language: str) -> None:
+    """Read from the file (French's package takes 4 s to import), the same set."""
+    code = {"ca": "es"}.get(language, language)  # Catalan is read with Spanish's words
+    module = importlib.import_module(f"spacy.lang.{code}.stop_words")
+    assert _stop_words(language) == frozenset(module.STOP_WORDS)
+
+
+def test_the_warm_up_reads_every_candidates_words() -> None:
+    warm_up()
+    assert all(_stop_words(language) for language in CANDIDATES)
