@@ -34,7 +34,7 @@ from actions.common import (
     say,
     verification_proof,
 )
-from bot.content.intents import PERSONAL_QUESTIONS
+from bot.content.intents import PERSONAL_QUESTIONS, carry_on_intents
 from bot.data import services
 from bot.data.services import Outcome
 from bot.domain.answers import contract_summary
@@ -131,6 +131,7 @@ class IdentityFormValidation(FormValidationAction):
         events = await super().get_validation_events(dispatcher, tracker, domain)
         tracker.add_slots(events)
         events += self._remember_question(tracker)
+        events += self._carry_on(tracker, events)
         complete = all(tracker.get_slot(s) for s in IDENTITY_SLOTS)
         # After a mismatch only a changed value is checked again: a side question, or a
         # detail sent again unchanged, never counts as another attempt.
@@ -144,6 +145,20 @@ class IdentityFormValidation(FormValidationAction):
             tracker.add_slots(verification)
             events += verification
         return events
+
+    def _carry_on(self, tracker: Tracker, events: list[EventType]) -> list[EventType]:
+        """Asked to go on, or again for what the form is doing: it asks its question again.
+
+        A slot event keeps Rasa from rejecting the form (it rejects one that
+        filled nothing), after which only the fallback would answer: a rule
+        cannot predict a form Rasa has just rejected.
+        """
+        requested = tracker.get_slot("requested_slot")
+        if not requested or latest_intent(tracker) not in carry_on_intents(self.form_name()):
+            return []
+        if any(e.get("event") == "slot" and e.get("name") != "requested_slot" for e in events):
+            return []  # something was filled: the form goes on by itself
+        return [SlotSet(requested, None)]  # it has no value yet: nothing changes
 
     @staticmethod
     def _remember_question(tracker: Tracker) -> list[EventType]:

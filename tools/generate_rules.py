@@ -24,6 +24,7 @@ from bot.content.intents import (
     PERSONALISABLE_QUESTIONS,
     Intent,
     Role,
+    carry_on_intents,
     named,
     trigger,
 )
@@ -177,9 +178,14 @@ def build() -> list[dict[str, Any]]:
         ]
     rules.append(rule("nothing to resume", [intent(RESUME), action(_response(BY_NAME[RESUME]))]))
     for f in FORMS:
+        rules.append(rule(f"resume {f}", [intent(RESUME), action(f), loop(f)], [slots(paused_form=f)]))
         rules += [
-            rule(f"resume {f}", [intent(RESUME), action(f), loop(f)], [slots(paused_form=f)]),
-            rule(f"carry on with {f}", [intent(RESUME), action(f), loop(f)], [loop(f)]),
+            rule(
+                f"carry on with {f}" if i == RESUME else f"{i} during {f}: carry on",
+                [intent(i), action(f), loop(f)],
+                [loop(f)],
+            )
+            for i in carry_on_intents(f)
         ]
     for f in FORMS:
         during = [loop(f)]

@@ -192,6 +192,14 @@ PERSONAL_QUESTIONS = PERSONALISABLE_QUESTIONS + CONTRACT_QUESTIONS
 CLAIM_QUESTIONS = ("ask_gap_status", "ask_upload_link")
 # Asking for the look-up itself: verified, it answers with the contract summary.
 LOOKUP_CONTRACT = trigger("lookup_form")
+
+
+def carry_on_intents(form: str) -> tuple[str, ...]:
+    """What means "go on" while ``form`` runs: resume, or asking again for what it is
+    doing ("look up my contract" while it asks for the ZIP code); it asks its question again."""
+    return tuple(dict.fromkeys([*named(Role.RESUME), LOOKUP_CONTRACT, trigger(form)]))
+
+
 # The forms that collect last name, ZIP code and VIN.
 IDENTITY_FORMS = tuple(i.form for i in INTENTS if i.role is Role.FORM_TRIGGER and i.form)
 

@@ -190,6 +190,46 @@ class TestIdentityValidation:
         _, events = run(ValidateLookupForm(), t)
         assert slot_events(events)["verified"] is True
 
+    @pytest.mark.parametrize(
+        "form_action,form,intent,carries_on",
+        [
+            (ValidateLookupForm(), "lookup_form", "lookup_contract", True),
+            (ValidateLookupForm(), "lookup_form", "resume", True),
+            (ValidateLookupForm(), "lookup_form", "start_gap_claim", False),  # Rasa switches to the GAP form
+            (ValidateLookupForm(), "lookup_form", "ask_rental", False),  # answered by its rule, then resumed
+            (ValidateGapClaimForm(), "gap_claim_form", "start_gap_claim", True),
+            (ValidateGapClaimForm(), "gap_claim_form", "lookup_contract", True),
+        ],
+    )
+    def test_asked_again_for_what_it_is_doing_the_form_carries_on(
+        self, form_action: Any, form: str, intent: str, carries_on: bool
+    ) -> None:
+        """A slot event keeps Rasa from rejecting the form; it then asks its question again."""
+        t = tracker(
+            {"last_name": "Smith-Jones", "requested_slot": "zip_code"},
+            intent=intent,
+            text="just look up my contract",
+            active_loop=form,
+            events=[*set_before({"last_name": "Smith-Jones"}), {"event": "user"}],
+        )
+        dispatcher, events = run(form_action, t)
+        assert slot_events(events) == ({"zip_code": None} if carries_on else {})
+        assert dispatcher.messages == []
+
+    def test_after_a_mismatch_asking_for_the_look_up_again_asks_for_the_fix_again(self) -> None:
+        t = tracker(
+            {**RECHECKING, **SMITH_JONES, "zip_code": "98110"},
+            intent="lookup_contract",
+            text="look up my contract",
+            active_loop="lookup_form",
+            events=[*set_before({**SMITH_JONES, "zip_code": "98110"}), {"event": "user"}],
+        )
+        dispatcher, events = run(ValidateLookupForm(), t)
+        slots = slot_events(events)
+        assert slots.pop("requested_slot", "identity_correction") == "identity_correction"  # asked again
+        assert slots == {"identity_correction": None}  # no new attempt, nothing cleared
+        assert dispatcher.messages == []
+
     def test_third_failure_locks_and_ends_the_form(self) -> None:
         dispatcher, events = form_turn(
             ValidateGapClaimForm(),

@@ -175,6 +175,19 @@ def test_mismatch_is_neutral_keeps_the_details_and_locks_after_three(stack, impo
     assert "stop asking" in text_of(say(stack, sender, "what plan do I have"))
 
 
+def test_asking_for_the_look_up_again_mid_form_carries_on(stack, imported) -> None:
+    """Never the fallback: the form asks again for what it was waiting for."""
+    sender = new_sender()
+    say(stack, sender, "look up my contract")
+    say(stack, sender, "Haddad")
+    again = text_of(say(stack, sender, "can you just look up my contract"))
+    assert "ZIP code" in again and "wasn't able to understand" not in again
+    say(stack, sender, "02139")
+    assert "couldn't match those details" in text_of(say(stack, sender, "1N4BL4BVXKC123456"))
+    after_mismatch = text_of(say(stack, sender, "look up my contract"))
+    assert "needs fixing" in after_mismatch and "wasn't able to understand" not in after_mismatch
+
+
 def test_transfer_deadline_from_a_natural_date(stack) -> None:
     sender = new_sender()
     say(stack, sender, "how do I transfer my contract to the buyer?")
