@@ -11,9 +11,9 @@ delivers it:
   before is first reconciled with Twilio's message list, so a worker that died
   between sending and recording never sends twice; errors are retried with
   exponential backoff, permanent ones (an invalid number) fail at once.
-- Widget: pushed to a connected widget through the Rasa server's push route
-  (WIDGET_PUSH_URL, by default the local one), else kept for the
-  conversation's next visit (bot/claims/widget.py).
+- Widget: pushed to a connected widget through the Rasa servers' push routes
+  (WIDGET_PUSH_URL: every replica's; by default the local one), else kept for
+  the conversation's next visit (bot/claims/widget.py).
 
 docs/claims.md states the delivery guarantee.
 """
@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from bot.claims.contacts import sms_number
 from bot.claims.twilio_api import Sender, SendFailed, TwilioSender, configured
-from bot.claims.widget import HttpWidgetPush, PushFailed, WidgetPush, push_token, push_url
+from bot.claims.widget import HttpWidgetPush, PushFailed, WidgetPush, push_token, push_urls
 from bot.data import outbox
 from bot.data.claims import utc_now
 from bot.data.engine import session_scope
@@ -76,7 +76,7 @@ class OutboxWorker:
     @classmethod
     def from_settings(cls, conf: Settings) -> OutboxWorker:
         sender = TwilioSender(conf) if configured(conf) else None
-        push = HttpWidgetPush(push_url(conf), push_token(conf)) if conf.secret_key else None
+        push = HttpWidgetPush(push_urls(conf), push_token(conf)) if conf.secret_key else None
         return cls(conf, sender, push)
 
     def run_once(self) -> int:

@@ -23,6 +23,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from bot.claims.widget import push_route_url
 from bot.ops import nginx, stack
 from bot.ops.supervisor import Child, LaunchFailed, Supervisor, stop_on_signals
 from bot.settings import ROOT, VAR_DIR, generated_secrets, load, settings
@@ -243,6 +244,10 @@ class Topology:
         environ = {**self.env, "LB_PORT": str(self.lb_port), "WEB_PORT": str(self.web_port)}
         environ.setdefault("PUBLIC_HOST", "127.0.0.1")
         environ["RASA_URL"] = f"http://{load(environ).public_host}:{self.lb_port}"
+        # The claims worker pushes a status update to every replica: the widget is on one of them.
+        environ.setdefault(
+            "WIDGET_PUSH_URL", ",".join(push_route_url(f"127.0.0.1:{port}") for port in self.rasa_ports)
+        )
         conf = load(environ)
         env = stack.child_environment(conf, environ)
         replicas = [

@@ -12,14 +12,13 @@ from bot.claims.media import MediaProblem, MediaRefused, fetch_media, intake_mms
 from bot.settings import settings
 from tests.support import samples
 from tests.support.claims import CONTRACT
-from tests.support.ports import port
 from tests.support.twilio_standin import Media, TwilioStandIn
 
 
 @pytest.fixture
 def elsewhere() -> Iterator[TwilioStandIn]:
     """Another server (another origin) that serves the same media without asking for credentials."""
-    with TwilioStandIn(port=port(18094)) as standin:
+    with TwilioStandIn() as standin:
         yield standin
 
 

@@ -20,7 +20,6 @@ from bot.data.models import ClaimNotification
 from bot.data.repository import set_opt_out
 from bot.settings import settings
 from tests.support import twilio_standin
-from tests.support.ports import port
 from tests.support.twilio_standin import TwilioStandIn
 
 PHONE = "+12065550123"
@@ -46,7 +45,7 @@ class Clock:
 
 @pytest.fixture
 def twilio(conf, monkeypatch) -> Iterator[TwilioStandIn]:
-    with TwilioStandIn(port=port(18091)) as standin:
+    with TwilioStandIn() as standin:
         monkeypatch.setenv("TWILIO_ACCOUNT_SID", twilio_standin.ACCOUNT_SID)
         monkeypatch.setenv("TWILIO_AUTH_TOKEN", twilio_standin.AUTH_TOKEN)
         monkeypatch.setenv("TWILIO_FROM_NUMBER", FROM)
@@ -282,12 +281,26 @@ class _PushHandler(BaseHTTPRequestHandler):
         pass
 
 
+def _push_server() -> HTTPServer:
+    server = HTTPServer(("127.0.0.1", 0), _PushHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def _route(server: HTTPServer) -> str:
+    return f"http://127.0.0.1:{server.server_port}/push"
+
+
+def _nothing_listening() -> str:
+    server = HTTPServer(("127.0.0.1", 0), _PushHandler)
+    server.server_close()  # the port was free a moment ago, and is closed now
+    return _route(server)
+
+
 def test_http_widget_push():
-    server = HTTPServer(("127.0.0.1", port(18092)), _PushHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = _push_server()
     try:
-        push = HttpWidgetPush(f"http://127.0.0.1:{server.server_port}/push", "push-token")
+        push = HttpWidgetPush([_route(server)], "push-token")
         assert push.push("online", 7, "hello") is True
         assert push.push("offline", 8, "hello") is False
         body, auth = _PushHandler.received[0]
@@ -297,4 +310,23 @@ def test_http_widget_push():
         server.shutdown()
         server.server_close()
     with pytest.raises(PushFailed):
-        HttpWidgetPush(f"http://127.0.0.1:{port(18092)}/push", "").push("online", 9, "hello")
+        HttpWidgetPush([_nothing_listening()], "").push("online", 9, "hello")
+
+
+def test_http_widget_push_asks_every_replica():
+    """The widget is connected to one replica: any that delivers is enough; one that
+    could not be asked makes an undelivered update a failure (retried), since it may be that one."""
+    first, second = _push_server(), _push_server()
+    down = _nothing_listening()
+    try:
+        _PushHandler.received.clear()
+        assert HttpWidgetPush([_route(first), _route(second)], "t").push("online", 1, "hi") is True
+        assert len(_PushHandler.received) == 2  # both asked: two tabs may be on two replicas
+        assert HttpWidgetPush([_route(first), _route(second)], "t").push("offline", 2, "hi") is False
+        assert HttpWidgetPush([down, _route(second)], "t").push("online", 3, "hi") is True
+        with pytest.raises(PushFailed):
+            HttpWidgetPush([down, _route(second)], "t").push("offline", 4, "hi")
+    finally:
+        for server in (first, second):
+            server.shutdown()
+            server.server_close()

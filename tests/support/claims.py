@@ -12,7 +12,6 @@ from cryptography.fernet import Fernet
 from bot.data import services
 from bot.settings import Settings, settings
 from tests.support import twilio_standin
-from tests.support.ports import port
 from tests.support.twilio_standin import TwilioStandIn
 
 CONTRACT = "APP-100103"  # Smith-Jones, ZIP 98101 (Seattle), Feature Guard with GAP
@@ -31,7 +30,7 @@ def conf(demo_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
 @pytest.fixture
 def api(conf: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[TwilioStandIn]:
     """A local stand-in for Twilio's API (media behind basic auth, Messages), configured as TWILIO_API_URL."""
-    with TwilioStandIn(port=port(18093)) as standin:
+    with TwilioStandIn() as standin:
         monkeypatch.setenv("TWILIO_ACCOUNT_SID", twilio_standin.ACCOUNT_SID)
         monkeypatch.setenv("TWILIO_AUTH_TOKEN", twilio_standin.AUTH_TOKEN)
         monkeypatch.setenv("TWILIO_API_URL", standin.url)

@@ -17,8 +17,6 @@ from typing import Any
 
 from aiohttp import BasicAuth, web
 
-from tests.support.ports import port as test_port
-
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "standin-auth-token"
 PREFIX = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
@@ -46,7 +44,7 @@ class Media:
 
 @dataclass
 class TwilioStandIn:
-    port: int = field(default_factory=lambda: test_port(18090))
+    port: int = 0  # 0: a free one, known once started (tests in parallel workers never collide)
     auth_token: str = AUTH_TOKEN
     messages: list[Message] = field(default_factory=list)
     media: dict[str, Media] = field(default_factory=dict)  # path -> what to serve
@@ -178,6 +176,7 @@ class TwilioStandIn:
             self._runner = web.AppRunner(self.app())
             await self._runner.setup()
             await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+            self.port = self._runner.addresses[0][1]
 
         def run() -> None:
             assert self._loop is not None
