@@ -3,8 +3,9 @@ app, REST, SMS and socket.io in front of two replicas sharing PostgreSQL and
 Redis.
 
 Fixture ``balanced`` (conftest.py) starts it once for the module. The widget
-is driven in Chromium through nginx, REST and signed SMS turns go through it,
-and nginx itself is killed and must come back. The load
+is driven in Chromium through nginx (and a claim update reaches a live widget
+on either replica), REST and signed SMS turns go through it, and nginx itself
+is killed and must come back. The load
 test sends 200 REST conversations and 40 socket.io ones (half long-polling,
 which only works when every request of a session reaches the replica that
 issued it, half WebSocket) of ten turns each through nginx, all at once:
@@ -45,13 +46,14 @@ import yaml
 from playwright.sync_api import sync_playwright
 from twilio.request_validator import RequestValidator
 
-from bot.ops import nginx
+from bot.claims.widget import HttpWidgetPush, push_token, push_urls
+from bot.ops import nginx, stack
 from bot.ops.health import responds
 from bot.ops.topology import PRODUCTION_ENDPOINTS
 from bot.rasa_server.channels import SessionTokens
 from bot.rasa_server.lock_store import AtomicRedisLockStore
 from bot.rasa_server.senders import conversation_id
-from bot.settings import ROOT
+from bot.settings import ROOT, Settings, load
 from bot.sms.security import sender_id, sender_key
 from tests.scaleout.conftest import TWILIO_TOKEN, Cluster
 from tests.support.browser import Chat, launch
@@ -295,6 +297,51 @@ def test_the_widget_talks_through_nginx_in_a_browser(balanced: Cluster) -> None:
     stored = [text for text, _ in stored_user_messages(balanced, [conversation])[conversation]]
     assert stored == ["hello", "is my rental covered?"]  # the widget says hello for the customer on opening
     assert any(e["uri"] == "/socket.io/" and e["status"] == "101" for e in access_log(balanced))  # WebSocket
+
+
+def _claims_worker_settings(cluster: Cluster) -> Settings:
+    [worker] = [c for c in cluster.topology.front if c.name == stack.CLAIMS_WORKER]
+    assert worker.env is not None
+    return load(worker.env)
+
+
+def test_a_claim_update_reaches_a_live_widget_on_either_replica(balanced: Cluster) -> None:
+    """The claims worker pushes to every replica's route (WIDGET_PUSH_URL, set by the
+    topology): a widget connected to the second replica gets the update at once too."""
+    conf = _claims_worker_settings(balanced)
+    routes, token = push_urls(conf), push_token(conf)
+    assert len(routes) == len(balanced.topology.rasa_ports) == 2
+    keys = SessionTokens(balanced.env["ASSISTANT_SECRET_KEY"])
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        try:
+            chats: dict[int, tuple[Chat, str]] = {}  # replica index -> a widget connected to it
+            for attempt in range(6):  # nginx sends new sessions to the replica with fewer connections
+                page = chromium.new_context().new_page()  # its own storage: its own conversation
+                page.goto(f"{balanced.topology.lb_url}/")
+                chat = Chat(page)
+                chat.open()
+                conversation = conversation_id("socketio", keys.session_of(chat.session_id()) or "")
+                holders = [
+                    i
+                    for i, route in enumerate(routes)
+                    if HttpWidgetPush([route], token).push(conversation, attempt, "probe")
+                ]
+                assert len(holders) == 1, holders  # each widget is connected to exactly one replica
+                chats.setdefault(holders[0], (chat, conversation))
+                if len(chats) == len(routes):
+                    break
+            assert sorted(chats) == [0, 1], "no widget was connected to the second replica"
+            for index, (chat, conversation) in chats.items():
+                text = f"Update on claim for replica {index}: documents received."
+                assert HttpWidgetPush(routes, token).push(conversation, 100 + index, text) is True
+                chat.page.wait_for_function(
+                    "t => [...document.querySelectorAll('.ally-aw-msg--bot .ally-aw-text')].some(e => e.textContent === t)",
+                    arg=text,
+                    timeout=10_000,
+                )
+        finally:
+            chromium.close()
 
 
 def test_only_the_channels_reach_rasa(balanced: Cluster) -> None:
