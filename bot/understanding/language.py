@@ -62,8 +62,10 @@ def _stop_words(language: str) -> frozenset[str]:
     folders = (spacy.submodule_search_locations or []) if spacy else []
     for folder in folders:
         path = Path(folder) / "lang" / code / "stop_words.py"
+        if not path.is_file():
+            continue
         spec = importlib.util.spec_from_file_location(f"_stop_words_{code}", path)
-        if path.is_file() and spec and spec.loader:
+        if spec and spec.loader:
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             return frozenset(module.STOP_WORDS)
